@@ -1,0 +1,66 @@
+/* core.c: ABI version, the monotonic clock and errno names. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+int32_t el_abi_version(void) { return 1; }
+
+double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+double el_now_ms(void) { return now_ms(); }
+
+static int32_t copy_out(const char *s, char *buf, int32_t len) {
+  int32_t n = (int32_t)strlen(s);
+  if (len <= 0)
+    return -EINVAL;
+  if (n >= len)
+    n = len - 1;
+  memcpy(buf, s, (size_t)n);
+  buf[n] = '\0';
+  return n;
+}
+
+/* Names come from the C library's own constants, so the numbers are right
+ * on every OS (errno values differ between Linux, macOS and the BSDs). */
+#define ERRNO_NAMES(X)                                                        \
+  X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(ENOEXEC)    \
+  X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) X(EFAULT) X(EBUSY)         \
+  X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE)       \
+  X(EMFILE) X(ENOTTY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK)         \
+  X(EPIPE) X(EDOM) X(ERANGE) X(EDEADLK) X(ENAMETOOLONG) X(ENOSYS)             \
+  X(ENOTEMPTY) X(ELOOP) X(ENOTSOCK) X(EDESTADDRREQ) X(EMSGSIZE)               \
+  X(EPROTOTYPE) X(ENOPROTOOPT) X(EPROTONOSUPPORT) X(EOPNOTSUPP)               \
+  X(EAFNOSUPPORT) X(EADDRINUSE) X(EADDRNOTAVAIL) X(ENETDOWN) X(ENETUNREACH)   \
+  X(ECONNABORTED) X(ECONNRESET) X(ENOBUFS) X(EISCONN) X(ENOTCONN)             \
+  X(ETIMEDOUT) X(ECONNREFUSED) X(EHOSTUNREACH) X(EALREADY) X(EINPROGRESS)     \
+  X(ESTALE) X(ECANCELED) X(EOVERFLOW)
+
+int32_t el_errno_name(int32_t err, char *buf, int32_t len) {
+  if (err < 0)
+    err = -err;
+  switch (err) {
+#define CASE(name)                                                            \
+  case name:                                                                  \
+    return copy_out(#name, buf, len);
+    ERRNO_NAMES(CASE)
+#undef CASE
+  default:
+    return -EINVAL;
+  }
+}
+
+int32_t el_strerror(int32_t err, char *buf, int32_t len) {
+  if (err < 0)
+    err = -err;
+  return copy_out(strerror(err), buf, len);
+}
+
+int32_t el_backend_name(char *buf, int32_t len) {
+  return copy_out(EVLOOP_BACKEND_NAME, buf, len);
+}

@@ -1,0 +1,124 @@
+/* evloop.h: the whole C ABI of the evloop shim.
+ *
+ * Conventions (the same for every function below):
+ * - Only int32_t, uint32_t, double and caller-owned buffers cross the ABI:
+ *   no struct and no pointer owned by the shim is ever handed out.
+ * - Every function returns >= 0 on success or -errno on failure.
+ * - A loop is named by an int32_t id: (generation << EL_SLOT_BITS) | slot.
+ *   An id whose loop was closed is rejected with -ESTALE, never followed.
+ * - Event masks use epoll's values on every OS (kqueue results are
+ *   translated): EL_READ 0x001, EL_PRI 0x002, EL_WRITE 0x004,
+ *   EL_ERR 0x008, EL_HUP 0x010.
+ */
+#ifndef EVLOOP_H
+#define EVLOOP_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EL_READ 0x001
+#define EL_PRI 0x002
+#define EL_WRITE 0x004
+#define EL_ERR 0x008
+#define EL_HUP 0x010
+
+/* Bits of the pseudo-event (fd = -1) that el_poller_wait reports when the
+ * loop's wake eventfd fired. */
+#define EL_WAKE_WAKE 0x1 /* el_loop_wake() was called */
+
+/* el_poller_ctl operations. */
+#define EL_CTL_ADD 1
+#define EL_CTL_MOD 2
+#define EL_CTL_DEL 3
+
+#define EL_SLOT_BITS 10
+#define EL_MAX_LOOPS (1 << EL_SLOT_BITS)
+
+/* ---- core.c: versions, clock, errors ---------------------------------- */
+
+/* ABI version (bumped on any incompatible change). */
+int32_t el_abi_version(void);
+/* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
+int32_t el_backend_name(char *buf, int32_t len);
+/* Monotonic clock in milliseconds (CLOCK_MONOTONIC), sub-ms precision. */
+double el_now_ms(void);
+/* Writes the symbolic name of errno `err` ("EBADF") into buf; returns length,
+ * or -EINVAL for an unknown number. */
+int32_t el_errno_name(int32_t err, char *buf, int32_t len);
+/* Writes strerror(err) into buf; returns its length. */
+int32_t el_strerror(int32_t err, char *buf, int32_t len);
+/* Number of loops currently open in the process. */
+int32_t el_loop_count(void);
+
+/* ---- loop.c: loop lifetime, wake-ups, the hosted waiter thread -------- */
+
+/* Opens a loop (poller, wake eventfd, timer); returns its id. */
+int32_t el_loop_open(void);
+/* Closes a loop: wakes and joins its waiter thread, closes every fd the shim
+ * opened for it. Its id is stale afterwards. Returns 0. */
+int32_t el_loop_close(int32_t id);
+/* Wakes the loop if it waits (thread-safe, async-signal-safe, coalesced:
+ * while a wake is pending no further write is made). Returns 0. */
+int32_t el_loop_wake(int32_t id);
+/* Registers the function the waiter thread calls (with the loop id) when
+ * a park ends. Called from the loop's thread before the first park. */
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t));
+/* Asks the waiter thread to block until the poller has an event, the wake
+ * eventfd fires, or timeout_ms passes (< 0: no timeout); then it calls the
+ * waker. Returns 0 at once. Events are then collected with
+ * el_poller_wait(id, ..., 0). */
+int32_t el_loop_park(int32_t id, double timeout_ms);
+
+/* ---- epoll.c / kqueue.c: the poller ------------------------------------ */
+
+/* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s
+ * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered. */
+int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events);
+/* Waits up to timeout_ms (< 0 blocks; 0 polls; sub-ms precision, never
+ * early) and writes up to `max` (fd, events) int32 pairs into `out`.
+ * Internal fds are hidden; a wake is reported as the pair (-1, EL_WAKE_*).
+ * Returns the number of pairs, or -EINTR (not retried). */
+int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
+                       double timeout_ms);
+
+/* ---- fd.c: fd helpers (every fd made here is O_NONBLOCK | O_CLOEXEC) -- */
+
+/* Writes two connected fds into out[0], out[1] (pipe: read end first). */
+int32_t el_fd_pipe(int32_t *out);
+int32_t el_fd_socketpair(int32_t *out);
+/* read(2)/write(2): bytes moved, 0 at end of file, or -errno (-EAGAIN). */
+int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len);
+int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len);
+/* Removes fd from every open loop's poller, then closes it. */
+int32_t el_fd_close(int32_t fd);
+/* Sets (on != 0) or clears O_NONBLOCK. */
+int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
+/* 1 if fd is a regular file, 0 if not. */
+int32_t el_fd_is_regular(int32_t fd);
+/* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
+ * (NUL-terminated) and port (0 picks one); returns the fd. */
+int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog);
+/* accept4(2) with TCP_NODELAY set; -EAGAIN when nothing is pending. */
+int32_t el_tcp_accept(int32_t fd);
+/* Starts a non-blocking connect with TCP_NODELAY; returns the fd at once
+ * (completion: writable, then el_sock_error). */
+int32_t el_tcp_connect(const char *host, int32_t port);
+/* Local port of a bound socket. */
+int32_t el_sock_port(int32_t fd);
+/* Pending socket error (SO_ERROR) as -errno, or 0. */
+int32_t el_sock_error(int32_t fd);
+/* shutdown(2): how 0 = read, 1 = write, 2 = both. */
+int32_t el_sock_shutdown(int32_t fd, int32_t how);
+/* Sends one out-of-band byte (MSG_OOB); returns 1. */
+int32_t el_sock_send_oob(int32_t fd, int32_t byte);
+/* Receives the out-of-band byte; returns it (0..255) or -errno. */
+int32_t el_sock_recv_oob(int32_t fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EVLOOP_H */

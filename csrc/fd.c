@@ -1,0 +1,213 @@
+/* fd.c: fd helpers. Every fd made here is O_NONBLOCK | O_CLOEXEC: a
+ * watched fd must not block when readiness turns out to be spurious. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static int set_flags(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+    return -errno;
+  if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+    return -errno;
+  return 0;
+}
+
+static int32_t pair_out(int r, int fds[2], int32_t *out) {
+  int err;
+  if (r == -1)
+    return -errno;
+  if ((err = set_flags(fds[0])) < 0 || (err = set_flags(fds[1])) < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return err;
+  }
+  out[0] = fds[0];
+  out[1] = fds[1];
+  return 0;
+}
+
+int32_t el_fd_pipe(int32_t *out) {
+  int fds[2];
+  return pair_out(pipe(fds), fds, out);
+}
+
+int32_t el_fd_socketpair(int32_t *out) {
+  int fds[2];
+  return pair_out(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), fds, out);
+}
+
+int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len) {
+  ssize_t n;
+  if (len < 0)
+    return -EINVAL;
+  n = read(fd, buf, (size_t)len);
+  return n == -1 ? -errno : (int32_t)n;
+}
+
+int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len) {
+  ssize_t n;
+  if (len < 0)
+    return -EINVAL;
+  /* send() with MSG_NOSIGNAL on sockets: a closed peer is EPIPE, not a
+   * SIGPIPE that would kill the runtime. */
+  n = send(fd, buf, (size_t)len, MSG_NOSIGNAL);
+  if (n == -1 && errno == ENOTSOCK)
+    n = write(fd, buf, (size_t)len);
+  return n == -1 ? -errno : (int32_t)n;
+}
+
+static void forget(struct el_loop *loop, int fd) { backend_forget_fd(loop, fd); }
+
+int32_t el_fd_close(int32_t fd) {
+  if (fd < 0)
+    return -EBADF;
+  if (fcntl(fd, F_GETFD) == -1)
+    return -errno;
+  /* Removed from every poller first: epoll keys its entries on the open
+   * file, so a dup of this fd would keep a stale entry alive. */
+  loop_for_each(forget, fd);
+  /* close() is not retried on EINTR: on Linux the fd is gone either way. */
+  if (close(fd) == -1 && errno != EINTR)
+    return -errno;
+  return 0;
+}
+
+int32_t el_fd_set_nonblocking(int32_t fd, int32_t on) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl == -1)
+    return -errno;
+  fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+  return fcntl(fd, F_SETFL, fl) == -1 ? -errno : 0;
+}
+
+int32_t el_fd_is_regular(int32_t fd) {
+  struct stat st;
+  if (fstat(fd, &st) == -1)
+    return -errno;
+  return S_ISREG(st.st_mode) ? 1 : 0;
+}
+
+static int resolve(const char *host, int port, struct sockaddr_storage *ss,
+                   socklen_t *len) {
+  struct addrinfo hints, *res;
+  char service[8];
+  int r;
+  if (port < 0 || port > 65535)
+    return -EINVAL;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  /* Numeric only: a name lookup would block the loop's thread. */
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  snprintf(service, sizeof(service), "%d", port);
+  r = getaddrinfo(host, service, &hints, &res);
+  if (r != 0)
+    return -EINVAL;
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  *len = res->ai_addrlen;
+  freeaddrinfo(res);
+  return 0;
+}
+
+static int tcp_socket(int family) {
+  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  return fd == -1 ? -errno : fd;
+}
+
+static void nodelay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int fd, err, one = 1;
+
+  if ((err = resolve(host, port, &ss, &len)) < 0)
+    return err;
+  if ((fd = tcp_socket(ss.ss_family)) < 0)
+    return fd;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
+      listen(fd, backlog > 0 ? backlog : 128) == -1) {
+    err = -errno;
+    close(fd);
+    return err;
+  }
+  return fd;
+}
+
+int32_t el_tcp_accept(int32_t fd) {
+  int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (c == -1)
+    return -errno;
+  nodelay(c);
+  return c;
+}
+
+int32_t el_tcp_connect(const char *host, int32_t port) {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int fd, err;
+
+  if ((err = resolve(host, port, &ss, &len)) < 0)
+    return err;
+  if ((fd = tcp_socket(ss.ss_family)) < 0)
+    return fd;
+  nodelay(fd);
+  if (connect(fd, (struct sockaddr *)&ss, len) == -1 && errno != EINPROGRESS) {
+    err = -errno;
+    close(fd);
+    return err;
+  }
+  return fd;
+}
+
+int32_t el_sock_port(int32_t fd) {
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+    return -errno;
+  if (ss.ss_family == AF_INET)
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+  if (ss.ss_family == AF_INET6)
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  return -EAFNOSUPPORT;
+}
+
+int32_t el_sock_error(int32_t fd) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+    return -errno;
+  return -err;
+}
+
+int32_t el_sock_shutdown(int32_t fd, int32_t how) {
+  int h = how == 0 ? SHUT_RD : how == 1 ? SHUT_WR : SHUT_RDWR;
+  return shutdown(fd, h) == -1 ? -errno : 0;
+}
+
+int32_t el_sock_send_oob(int32_t fd, int32_t byte) {
+  uint8_t b = (uint8_t)byte;
+  ssize_t n = send(fd, &b, 1, MSG_OOB | MSG_NOSIGNAL);
+  return n == -1 ? -errno : (int32_t)n;
+}
+
+int32_t el_sock_recv_oob(int32_t fd) {
+  uint8_t b;
+  ssize_t n = recv(fd, &b, 1, MSG_OOB);
+  return n == -1 ? -errno : (int32_t)b;
+}

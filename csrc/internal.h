@@ -1,0 +1,60 @@
+/* internal.h: state shared by the shim's files; never seen by TypeScript. */
+#ifndef EVLOOP_INTERNAL_H
+#define EVLOOP_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "evloop.h"
+
+struct el_loop {
+  /* Generation of the id that names this slot; 0 while the slot is free.
+   * Cleared first on close, so new lookups fail before anything is freed. */
+  _Atomic uint32_t gen;
+  /* Lookups in flight (el_loop_wake from any thread or a signal handler).
+   * Close waits for zero before it closes the fds those lookups write to. */
+  atomic_int users;
+  /* 1 while a wake is written and not yet drained: coalesces wakes. */
+  atomic_int wake_pending;
+
+  int backend_fd; /* epoll or kqueue fd */
+  int wake_fd;    /* eventfd (epoll); -1 where EVFILT_USER is used */
+  int timer_fd;   /* timerfd (epoll); -1 where EVFILT_TIMER is used */
+  int timer_armed;
+
+  /* The hosted waiter thread (started by the first el_loop_park). */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  int thread_started;
+  int closing;
+  uint64_t park_seq;
+  uint64_t done_seq;
+  double park_timeout;
+  void (*waker)(int32_t);
+  int32_t id;
+};
+
+/* Finds an open loop and pins it (users + 1); NULL for a stale id.
+ * Async-signal-safe. Every successful call is paired with loop_release. */
+struct el_loop *loop_acquire(int32_t id);
+void loop_release(struct el_loop *loop);
+/* Calls fn(loop, arg) for every open loop (under the table lock). */
+void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
+
+/* The backend (epoll.c or kqueue.c) implements these for loop.c. */
+int backend_open(struct el_loop *loop);
+void backend_close(struct el_loop *loop);
+/* Makes the loop's wait return; async-signal-safe. */
+int backend_wake(struct el_loop *loop);
+/* Blocks until the poller has something to report or timeout_ms passes,
+ * without consuming anything (the hosted waiter thread calls it). */
+int backend_block(struct el_loop *loop, double timeout_ms);
+/* Drops fd from this loop's interest set, ignoring "not watched". */
+void backend_forget_fd(struct el_loop *loop, int fd);
+
+/* Monotonic time helpers (core.c). */
+double now_ms(void);
+
+#endif /* EVLOOP_INTERNAL_H */

@@ -1,0 +1,215 @@
+/* loop.c: the table of open loops, wake-ups and the hosted waiter thread.
+ *
+ * A loop lives in a fixed slot of a static table, so a stale id can always
+ * be checked against the slot's generation instead of following a freed
+ * pointer (cross-thread posters and signal handlers may hold old ids). */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+#include "internal.h"
+
+static struct el_loop loops[EL_MAX_LOOPS];
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t next_gen = 1;
+static int open_count;
+
+/* Generations use the 21 bits left above the slot so ids stay positive. */
+#define GEN_MASK ((1u << (31 - EL_SLOT_BITS)) - 1)
+
+struct el_loop *loop_acquire(int32_t id) {
+  struct el_loop *loop;
+  uint32_t gen;
+
+  if (id < 0)
+    return NULL;
+  loop = &loops[id & (EL_MAX_LOOPS - 1)];
+  gen = (uint32_t)id >> EL_SLOT_BITS;
+  atomic_fetch_add(&loop->users, 1);
+  /* Checked after pinning: close clears gen before it waits for users. */
+  if (gen == 0 || atomic_load(&loop->gen) != gen) {
+    atomic_fetch_sub(&loop->users, 1);
+    return NULL;
+  }
+  return loop;
+}
+
+void loop_release(struct el_loop *loop) { atomic_fetch_sub(&loop->users, 1); }
+
+void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
+  int i;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) != 0)
+      fn(&loops[i], arg);
+  pthread_mutex_unlock(&table_mu);
+}
+
+int32_t el_loop_count(void) {
+  int n;
+  pthread_mutex_lock(&table_mu);
+  n = open_count;
+  pthread_mutex_unlock(&table_mu);
+  return n;
+}
+
+int32_t el_loop_open(void) {
+  struct el_loop *loop = NULL;
+  uint32_t gen;
+  int i, err;
+
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) == 0 && atomic_load(&loops[i].users) == 0) {
+      loop = &loops[i];
+      break;
+    }
+  if (loop == NULL) {
+    pthread_mutex_unlock(&table_mu);
+    return -EMFILE;
+  }
+  gen = next_gen;
+  next_gen = (next_gen & GEN_MASK) + 1;
+  if (next_gen > GEN_MASK)
+    next_gen = 1;
+
+  loop->backend_fd = -1;
+  loop->wake_fd = -1;
+  loop->timer_fd = -1;
+  loop->timer_armed = 0;
+  atomic_store(&loop->wake_pending, 0);
+  loop->thread_started = 0;
+  loop->closing = 0;
+  loop->park_seq = 0;
+  loop->done_seq = 0;
+  loop->waker = NULL;
+  loop->id = (int32_t)((gen << EL_SLOT_BITS) | (uint32_t)i);
+  err = backend_open(loop);
+  if (err < 0) {
+    pthread_mutex_unlock(&table_mu);
+    return err;
+  }
+  pthread_mutex_init(&loop->mu, NULL);
+  pthread_cond_init(&loop->cv, NULL);
+  open_count++;
+  atomic_store(&loop->gen, gen);
+  pthread_mutex_unlock(&table_mu);
+  return loop->id;
+}
+
+int32_t el_loop_close(int32_t id) {
+  struct el_loop *loop = loop_acquire(id);
+
+  if (loop == NULL)
+    return -ESTALE;
+  pthread_mutex_lock(&table_mu);
+  /* New lookups fail from here on. */
+  atomic_store(&loop->gen, 0);
+  pthread_mutex_unlock(&table_mu);
+
+  if (loop->thread_started) {
+    pthread_mutex_lock(&loop->mu);
+    loop->closing = 1;
+    pthread_cond_signal(&loop->cv);
+    pthread_mutex_unlock(&loop->mu);
+    backend_wake(loop);
+    pthread_join(loop->thread, NULL);
+  }
+  loop_release(loop);
+  /* Lookups that pinned the loop before gen was cleared finish their
+   * write first: they hold no lock, so a short spin is all they need. */
+  while (atomic_load(&loop->users) != 0)
+    sched_yield();
+  backend_close(loop);
+  pthread_cond_destroy(&loop->cv);
+  pthread_mutex_destroy(&loop->mu);
+  pthread_mutex_lock(&table_mu);
+  open_count--;
+  pthread_mutex_unlock(&table_mu);
+  return 0;
+}
+
+int32_t el_loop_wake(int32_t id) {
+  struct el_loop *loop = loop_acquire(id);
+  int err = 0;
+
+  if (loop == NULL)
+    return -ESTALE;
+  /* One write per burst: the loop clears wake_pending when it drains. */
+  if (atomic_exchange(&loop->wake_pending, 1) == 0)
+    err = backend_wake(loop);
+  loop_release(loop);
+  return err;
+}
+
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t)) {
+  struct el_loop *loop = loop_acquire(id);
+
+  if (loop == NULL)
+    return -ESTALE;
+  pthread_mutex_lock(&loop->mu);
+  loop->waker = waker;
+  pthread_mutex_unlock(&loop->mu);
+  loop_release(loop);
+  return 0;
+}
+
+/* The waiter thread: blocks on the poller for the JS thread, which stays
+ * free for the host runtime, then reports through the waker. */
+static void *waiter_main(void *arg) {
+  struct el_loop *loop = arg;
+  uint64_t seq;
+  double timeout;
+  void (*waker)(int32_t);
+
+  for (;;) {
+    pthread_mutex_lock(&loop->mu);
+    while (!loop->closing && loop->park_seq == loop->done_seq)
+      pthread_cond_wait(&loop->cv, &loop->mu);
+    if (loop->closing) {
+      pthread_mutex_unlock(&loop->mu);
+      return NULL;
+    }
+    seq = loop->park_seq;
+    timeout = loop->park_timeout;
+    pthread_mutex_unlock(&loop->mu);
+
+    while (backend_block(loop, timeout) == -EINTR)
+      ;
+
+    pthread_mutex_lock(&loop->mu);
+    loop->done_seq = seq;
+    waker = loop->closing ? NULL : loop->waker;
+    pthread_mutex_unlock(&loop->mu);
+    if (waker != NULL)
+      waker(loop->id);
+  }
+}
+
+int32_t el_loop_park(int32_t id, double timeout_ms) {
+  struct el_loop *loop = loop_acquire(id);
+  int err = 0;
+
+  if (loop == NULL)
+    return -ESTALE;
+  if (loop->waker == NULL) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  pthread_mutex_lock(&loop->mu);
+  if (!loop->thread_started) {
+    err = pthread_create(&loop->thread, NULL, waiter_main, loop);
+    if (err != 0) {
+      pthread_mutex_unlock(&loop->mu);
+      loop_release(loop);
+      return -err;
+    }
+    loop->thread_started = 1;
+  }
+  loop->park_timeout = timeout_ms;
+  loop->park_seq++;
+  pthread_cond_signal(&loop->cv);
+  pthread_mutex_unlock(&loop->mu);
+  loop_release(loop);
+  return 0;
+}

@@ -1,0 +1,56 @@
+/**
+ * Finds and opens the shim: `EVLOOP_LIB` if set, then `build/libevloop.so`
+ * (`.dylib` on macOS) next to the package; else one error that lists every
+ * path tried, the cause, and the command that builds it.
+ *
+ * @module
+ */
+import type { Binding, Lib } from "./symbols.ts";
+
+// Computed names: each type checker sees only its own runtime's binding.
+const bindingModule = "Deno" in globalThis ? "./deno.ts" : "./bun.ts";
+const { binding } = (await import(bindingModule)) as { binding: Binding };
+
+/** The runtime binding in use. */
+export { binding };
+
+/** The build command printed when the shim cannot be found. */
+export const BUILD_COMMAND = "npm run build";
+
+/** Where the packaged library lives (next to this package). */
+export function defaultLibraryPath(): string {
+  const suffix = binding.os === "darwin" ? "dylib" : "so";
+  const url = new URL(`../build/libevloop.${suffix}`, import.meta.url);
+  return decodeURIComponent(url.pathname);
+}
+
+function openFirst(): { lib: Lib; path: string } {
+  const candidates: string[] = [];
+  const override = binding.env("EVLOOP_LIB");
+  if (override) candidates.push(override);
+  candidates.push(defaultLibraryPath());
+  const failures: string[] = [];
+  let lastError: unknown;
+  for (const path of candidates) {
+    try {
+      return { lib: binding.open(path), path };
+    } catch (error) {
+      lastError = error;
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push(`  ${path}: ${message}`);
+    }
+  }
+  throw new Error(
+    `Cannot load the evloop shim: tried\n${failures.join("\n")}\n` +
+      `Build it with \`${BUILD_COMMAND}\` (CMake and a C compiler), ` +
+      `or set EVLOOP_LIB to its path`,
+    { cause: lastError },
+  );
+}
+
+const opened = openFirst();
+
+/** The shim's functions. */
+export const lib: Lib = opened.lib;
+/** The path the shim was loaded from. */
+export const libraryPath: string = opened.path;

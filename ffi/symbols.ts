@@ -1,0 +1,238 @@
+/**
+ * The shim's C ABI as data: one table, read by both runtime bindings.
+ * Each parameter carries its C declaration; `csrc/evloop.h` is the contract.
+ *
+ * @module
+ */
+
+/** The only types that cross the ABI: int32, uint32, f64, buffers, and the
+ * waker function pointer handed to the shim once per loop. */
+export type NativeType = "i32" | "u32" | "f64" | "buffer" | "function" | "void";
+
+/** One C function: its parameter types and its result type. */
+export interface SymbolSpec {
+  readonly parameters: readonly NativeType[];
+  readonly result: NativeType;
+}
+
+/** Every exported `el_*` function, with the C signature beside each type. */
+export const symbols = {
+  el_abi_version: { parameters: [], result: "i32" },
+  el_backend_name: {
+    parameters: [
+      "buffer", // char *buf
+      "i32", // int32_t len
+    ],
+    result: "i32", // length written
+  },
+  el_now_ms: { parameters: [], result: "f64" }, // CLOCK_MONOTONIC in ms
+  el_errno_name: {
+    parameters: [
+      "i32", // int32_t err
+      "buffer", // char *buf: "EBADF"
+      "i32", // int32_t len
+    ],
+    result: "i32", // length, or -EINVAL for an unknown errno
+  },
+  el_strerror: {
+    parameters: [
+      "i32", // int32_t err
+      "buffer", // char *buf
+      "i32", // int32_t len
+    ],
+    result: "i32", // length
+  },
+  el_loop_count: { parameters: [], result: "i32" },
+  el_loop_open: { parameters: [], result: "i32" }, // loop id, or -errno
+  el_loop_close: {
+    parameters: [
+      "i32", // int32_t id
+    ],
+    result: "i32",
+  },
+  el_loop_wake: {
+    parameters: [
+      "i32", // int32_t id
+    ],
+    result: "i32",
+  },
+  el_loop_set_waker: {
+    parameters: [
+      "i32", // int32_t id
+      "function", // void (*waker)(int32_t id)
+    ],
+    result: "i32",
+  },
+  el_loop_park: {
+    parameters: [
+      "i32", // int32_t id
+      "f64", // double timeout_ms, < 0 blocks
+    ],
+    result: "i32",
+  },
+  el_poller_ctl: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t op: EL_CTL_ADD / MOD / DEL
+      "i32", // int32_t fd
+      "u32", // uint32_t events: EL_READ | EL_WRITE | EL_PRI
+    ],
+    result: "i32",
+  },
+  el_poller_wait: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // int32_t *out: (fd, events) pairs
+      "i32", // int32_t max: pairs that fit in out
+      "f64", // double timeout_ms: < 0 blocks, 0 polls
+    ],
+    result: "i32", // pairs written, or -errno
+  },
+  el_fd_pipe: {
+    parameters: [
+      "buffer", // int32_t out[2]: read end, write end
+    ],
+    result: "i32",
+  },
+  el_fd_socketpair: {
+    parameters: [
+      "buffer", // int32_t out[2]
+    ],
+    result: "i32",
+  },
+  el_fd_read: {
+    parameters: [
+      "i32", // int32_t fd
+      "buffer", // uint8_t *buf
+      "i32", // int32_t len
+    ],
+    result: "i32", // bytes read, 0 at EOF, or -errno
+  },
+  el_fd_write: {
+    parameters: [
+      "i32", // int32_t fd
+      "buffer", // const uint8_t *buf
+      "i32", // int32_t len
+    ],
+    result: "i32", // bytes written, or -errno
+  },
+  el_fd_close: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32",
+  },
+  el_fd_set_nonblocking: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t on
+    ],
+    result: "i32",
+  },
+  el_fd_is_regular: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // 1 or 0
+  },
+  el_tcp_listen: {
+    parameters: [
+      "buffer", // const char *host: NUL-terminated numeric address
+      "i32", // int32_t port: 0 picks one
+      "i32", // int32_t backlog
+    ],
+    result: "i32", // fd
+  },
+  el_tcp_accept: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // fd, or -EAGAIN
+  },
+  el_tcp_connect: {
+    parameters: [
+      "buffer", // const char *host
+      "i32", // int32_t port
+    ],
+    result: "i32", // fd (connect in progress)
+  },
+  el_sock_port: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // local port
+  },
+  el_sock_error: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // -errno of SO_ERROR, or 0
+  },
+  el_sock_shutdown: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t how: 0 read, 1 write, 2 both
+    ],
+    result: "i32",
+  },
+  el_sock_send_oob: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t byte
+    ],
+    result: "i32",
+  },
+  el_sock_recv_oob: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // the byte, or -errno
+  },
+} as const satisfies Record<string, SymbolSpec>;
+
+/** The names of the shim's functions. */
+export type SymbolName = keyof typeof symbols;
+
+type JsType<T extends NativeType> = T extends "f64" ? number
+  : T extends "buffer" ? Uint8Array | Int32Array
+  : T extends "function" ? unknown
+  : T extends "void" ? void
+  : number;
+
+type JsParams<P extends readonly NativeType[]> = {
+  -readonly [K in keyof P]: P[K] extends NativeType ? JsType<P[K]> : never;
+};
+
+/** The shim's functions as both bindings expose them. */
+export type Lib = {
+  readonly [K in SymbolName]: (
+    ...args: JsParams<(typeof symbols)[K]["parameters"]>
+  ) => JsType<(typeof symbols)[K]["result"]>;
+};
+
+/** A function the shim's waiter thread may call from any thread. */
+export interface Waker {
+  /** The function pointer to hand to `el_loop_set_waker`. */
+  readonly pointer: unknown;
+  /** Keeps the host process alive (a loop is parked on it). */
+  ref(): void;
+  /** Lets the host process exit (no loop is parked). */
+  unref(): void;
+}
+
+/** What each runtime binding provides; only `deno.ts` and `bun.ts` know
+ * which runtime runs. */
+export interface Binding {
+  /** "deno" or "bun". */
+  readonly runtime: "deno" | "bun";
+  /** The runtime's version. */
+  readonly version: string;
+  /** The OS: "linux", "darwin", "freebsd", ... */
+  readonly os: string;
+  /** Opens the library at `path`; throws if it cannot. */
+  open(path: string): Lib;
+  /** Makes a thread-safe waker that calls `fn(loopId)` on this thread. */
+  createWaker(fn: (loopId: number) => void): Waker;
+  /** An environment variable, or undefined when unset or not permitted. */
+  env(name: string): string | undefined;
+}

@@ -1,0 +1,40 @@
+/**
+ * evloop: an event loop for Deno and Bun that watches raw file descriptors
+ * (epoll/kqueue, timerfd, eventfd) through a small C shim loaded over FFI.
+ * Two APIs over one core: `EventLoop` (evergreen) and `IOLoop` (turbo).
+ *
+ * Deno needs `--allow-ffi` only.
+ *
+ * @example A timer and a reader
+ * ```ts
+ * import { EventLoop, fd } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * using loop = new EventLoop();
+ * const [r, w] = fd.pipe();
+ * const seen: number[] = [];
+ * loop.addReader(r, () => {
+ *   const buf = new Uint8Array(1);
+ *   fd.read(r, buf);
+ *   seen.push(buf[0]);
+ *   loop.removeReader(r);
+ * });
+ * loop.callLater(1, () => fd.write(w, new Uint8Array([42])));
+ * await loop.run();
+ * assertEquals(seen, [42]);
+ * fd.close(r);
+ * fd.close(w);
+ * ```
+ *
+ * @module
+ */
+export {
+  current,
+  EventLoop,
+  type EventLoopOptions,
+  type ExceptionHandler,
+} from "./src/event_loop.ts";
+export { Handler, TimerHandler } from "./src/handler.ts";
+export type { Mode } from "./src/drivers.ts";
+export { SystemError } from "./src/errors.ts";
+export * as fd from "./src/fd.ts";

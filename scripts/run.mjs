@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// The one entry behind `npm test`, `npm start`, `npm run build` and
+// `npm run bench`: installs Deno and Bun from npm when missing, builds the
+// shim with CMake when its sources are newer than the library, then runs
+// the suite (or the demo, or the benchmarks) under each runtime.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const libName = process.platform === "darwin" ? "libevloop.dylib" : "libevloop.so";
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function must(cmd, args, opts) {
+  const r = run(cmd, args, opts);
+  if (r.status !== 0) {
+    console.error(`\n${cmd} ${args.join(" ")} failed (exit ${r.status})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function ensureRuntimes() {
+  const ok = ["deno", "bun", "tsc"].every((n) => existsSync(bin(n)));
+  const works = ok && spawnSync(bin("bun"), ["--version"]).status === 0 &&
+    spawnSync(bin("deno"), ["--version"]).status === 0;
+  if (!works) {
+    console.log("evloop: installing Deno, Bun and TypeScript from npm ...");
+    must("npm", ["install", "--no-audit", "--no-fund"]);
+  }
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Builds build/ (or another dir) when any C or CMake source is newer. */
+export function build(dir = "build", extra = []) {
+  const out = join(root, dir, libName);
+  const sources = Math.max(newest(join(root, "csrc")), statSync(join(root, "CMakeLists.txt")).mtimeMs,
+    existsSync(join(root, "bench", "c")) ? newest(join(root, "bench", "c")) : 0,
+    existsSync(join(root, "tests", "c")) ? newest(join(root, "tests", "c")) : 0);
+  if (existsSync(out) && statSync(out).mtimeMs >= sources && extra.length === 0) return out;
+  console.log(`evloop: building the shim in ${dir}/ ...`);
+  must("cmake", ["-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release", ...extra], { stdio: ["ignore", "ignore", "inherit"] });
+  must("cmake", ["--build", dir, "--parallel", "2"], { stdio: ["ignore", "ignore", "inherit"] });
+  return out;
+}
+
+/** Runs a command, echoing its output, and returns what it printed. */
+function capture(cmd, args, env) {
+  const r = spawnSync(cmd, args, {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  process.stdout.write(out);
+  return { status: r.status, out };
+}
+
+function parseDeno(out) {
+  const m = out.match(/(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/);
+  return m ? { passed: +m[1], failed: +m[2] } : null;
+}
+
+function parseBun(out) {
+  const p = out.match(/^\s*(\d+) pass$/m);
+  const f = out.match(/^\s*(\d+) fail$/m);
+  return p ? { passed: +p[1], failed: f ? +f[1] : 0 } : null;
+}
+
+function suite(label, env = {}) {
+  const results = [];
+  console.log(`\n=== ${label}: Deno ===`);
+  const d = capture(bin("deno"), ["test", "-A", "--no-check", "tests/"], env);
+  results.push(parseDeno(d.out) ?? { passed: 0, failed: 1, broken: `deno exited ${d.status} without a summary` });
+  console.log(`\n=== ${label}: Bun ===`);
+  const b = capture(bin("bun"), ["test", "--timeout", "60000", "./tests/"], env);
+  results.push(parseBun(b.out) ?? { passed: 0, failed: 1, broken: `bun exited ${b.status} without a summary` });
+  for (const r of results) if (r.broken) console.log(`evloop: ${r.broken}`);
+  return results;
+}
+
+const command = process.argv[2] ?? "test";
+const rest = process.argv.slice(3);
+const started = Date.now();
+
+if (command === "build") {
+  ensureRuntimes();
+  build();
+} else if (command === "tsc") {
+  ensureRuntimes();
+  must(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
+} else if (command === "start") {
+  ensureRuntimes();
+  build();
+  must(bin("deno"), ["run", "--allow-ffi", "cli.ts", "demo", ...rest]);
+} else if (command === "bench") {
+  ensureRuntimes();
+  build();
+  must(bin("deno"), ["run", "-A", "bench/main.ts", ...rest]);
+} else if (command === "test") {
+  ensureRuntimes();
+  build();
+  const results = [...suite("epoll backend")];
+  const passed = results.reduce((a, r) => a + r.passed, 0);
+  const failed = results.reduce((a, r) => a + r.failed, 0);
+  console.log(`\nevloop: suite took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+} else {
+  console.error(`Unknown command "${command}": use test, start, build, bench or tsc`);
+  process.exit(2);
+}

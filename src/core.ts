@@ -1,0 +1,303 @@
+/**
+ * The loop core shared by `EventLoop` and `IOLoop`: the ready queue, the
+ * timer heap and the fd watches, all declared up front. The poller and the
+ * clock only feed the ready queue; `runReady` is the only place where user
+ * callbacks are called (asyncio's `_run_once`).
+ *
+ * @module
+ */
+import { Handler, invoke, retire, TimerHandler } from "./handler.ts";
+import type { Callback } from "./handler.ts";
+import { RingQueue } from "./ring_queue.ts";
+import { TimerHeap } from "./timer_heap.ts";
+import { Ctl, type Poller } from "./poller.ts";
+
+/** One fd's registration, owned by an API (reader/writer pair, handler). */
+export interface FdWatch {
+  /** The watched fd. */
+  readonly fd: number;
+  /** The interest currently registered with the poller (0: none). */
+  interest: number;
+  /** Queues the handlers `events` concern on `core`. */
+  dispatch(events: number, core: LoopCore): void;
+  /** Cancels its handlers silently (the fd went away with the loop). */
+  drop(): void;
+}
+
+/** What the core reports a failed callback with. */
+export type ErrorSink = (error: unknown, handler: Handler) => void;
+
+const EINTR_RESULT = -4; // -EINTR on every supported OS
+const MAX_EVENTS = 256;
+
+/** Every live core in this thread (fd.close removes fds from each). */
+export const liveCores: Set<LoopCore> = new Set();
+
+/** The loop core. */
+export class LoopCore {
+  readonly poller: Poller;
+  #ready = new RingQueue<Handler>();
+  #timers = new TimerHeap();
+  #watches: (FdWatch | undefined)[] = [];
+  #watchCount = 0;
+  #events = new Int32Array(2 * MAX_EVENTS);
+  #seq = 0;
+  #parked = false;
+  #nudged = false;
+  #stopping = false;
+  #closed = false;
+  #onError: ErrorSink;
+
+  /** Called when the shim reports a wake-up (the inbox, signals). */
+  onWake: ((bits: number) => void) | undefined;
+
+  /**
+   * @param poller The poller to drive.
+   * @param onError Where failed callbacks are reported.
+   */
+  constructor(poller: Poller, onError: ErrorSink) {
+    this.poller = poller;
+    this.#onError = onError;
+    liveCores.add(this);
+  }
+
+  // ---- scheduling ------------------------------------------------------
+
+  /** Queues a handler for the next iteration. */
+  enqueue(handler: Handler): void {
+    this.#ready.push(handler);
+    if (this.#parked) this.#nudge();
+  }
+
+  /** Makes a timer due at `when` (ms, on the poller's clock). */
+  schedule(when: number, callback: Callback, args: unknown[]): TimerHandler {
+    const timer = new TimerHandler(
+      when,
+      this.#seq++,
+      callback,
+      args,
+      this.#onTimerCancel,
+    );
+    this.#timers.push(timer);
+    if (this.#parked) this.#nudge();
+    return timer;
+  }
+
+  #onTimerCancel = (handler: Handler): void => {
+    // One that already left the heap (due, queued) is skipped at run time.
+    if ((handler as TimerHandler).inHeap) this.#timers.noteCancelled();
+  };
+
+  /** Live timers (not cancelled, not fired). */
+  get timerCount(): number {
+    return this.#timers.live;
+  }
+
+  /** Callbacks waiting in the ready queue (cancelled ones included). */
+  get readyCount(): number {
+    return this.#ready.length;
+  }
+
+  // ---- fd watches -------------------------------------------------------
+
+  /** The watch on `fd`, if any. */
+  watchOf(fd: number): FdWatch | undefined {
+    return this.#watches[fd];
+  }
+
+  /** Watched fds. */
+  get watchCount(): number {
+    return this.#watchCount;
+  }
+
+  /**
+   * Registers `interest` for `watch` (0 removes the fd from the poller and
+   * forgets the watch). Returns 0 or -errno; state changes only on success.
+   */
+  setInterest(watch: FdWatch, interest: number): number {
+    const fd = watch.fd;
+    const known = this.#watches[fd] === watch;
+    let result = 0;
+    if (interest === 0) {
+      if (watch.interest !== 0) result = this.poller.ctl(Ctl.DEL, fd, 0);
+      // Gone already (closed by other means) still counts as removed.
+      result = 0;
+    } else if (watch.interest === 0) {
+      result = this.poller.ctl(Ctl.ADD, fd, interest);
+    } else if (watch.interest !== interest) {
+      result = this.poller.ctl(Ctl.MOD, fd, interest);
+    }
+    if (result < 0) return result;
+    watch.interest = interest;
+    if (interest === 0) {
+      if (known) {
+        this.#watches[fd] = undefined;
+        this.#watchCount--;
+      }
+    } else if (!known) {
+      this.#watches[fd] = watch;
+      this.#watchCount++;
+    }
+    if (this.#parked) this.#nudge();
+    return 0;
+  }
+
+  /** Forgets `fd` without a poller call (the shim already dropped it). */
+  forgetFd(fd: number): void {
+    const watch = this.#watches[fd];
+    if (watch === undefined) return;
+    watch.interest = 0;
+    watch.drop();
+    this.#watches[fd] = undefined;
+    this.#watchCount--;
+  }
+
+  // ---- running ---------------------------------------------------------
+
+  /** Whether `stop()` was asked for. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Asks the driver to stop after the current iteration. */
+  requestStop(): void {
+    this.#stopping = true;
+    if (this.#parked) this.#nudge();
+  }
+
+  /** Clears a stop request (IOLoop can start again after stop). */
+  clearStop(): void {
+    this.#stopping = false;
+  }
+
+  /** Whether anything keeps `run()` going: callbacks, timers, fds. */
+  get alive(): boolean {
+    return this.#ready.length > 0 || this.#timers.live > 0 ||
+      this.#watchCount > 0;
+  }
+
+  /**
+   * The poll timeout: 0 with ready work or a stop pending; the time to the
+   * next timer; else -1 (block).
+   */
+  timeout(): number {
+    if (this.#ready.length > 0 || this.#stopping) return 0;
+    const next = this.#timers.peek();
+    if (next === undefined) return -1;
+    return Math.max(0, next.when - this.poller.now());
+  }
+
+  /**
+   * Waits up to `timeoutMs` and queues the handlers of the fds that are
+   * ready. Returns how many events arrived (an EINTR counts as none: the
+   * driver recomputes the timeout).
+   */
+  poll(timeoutMs: number): number {
+    const events = this.#events;
+    const n = this.poller.wait(events, timeoutMs);
+    if (n < 0) {
+      if (n === EINTR_RESULT) return 0;
+      throw new Error(`Cannot wait for events: the poller failed (errno ${-n})`);
+    }
+    for (let i = 0; i < 2 * n; i += 2) {
+      const fd = events[i];
+      if (fd < 0) {
+        this.onWake?.(events[i + 1]);
+        continue;
+      }
+      // A watch removed earlier in this batch is simply not found.
+      this.#watches[fd]?.dispatch(events[i + 1], this);
+    }
+    return n;
+  }
+
+  /**
+   * Moves due timers to the ready queue, then runs the callbacks that were
+   * ready when it started: those queued meanwhile wait for the next
+   * iteration (Tornado: no starvation of I/O).
+   */
+  runReady(): void {
+    const timers = this.#timers;
+    if (timers.live > 0) {
+      const now = this.poller.now();
+      for (let top = timers.peek(); top !== undefined && top.when <= now; top = timers.peek()) {
+        timers.pop();
+        top.leaveHeap();
+        this.#ready.push(top);
+      }
+    }
+    const ready = this.#ready;
+    for (let n = ready.length; n > 0; n--) {
+      const handler = ready.shift()!;
+      if (handler.cancelled) continue;
+      try {
+        const result = invoke(handler);
+        if (result instanceof Promise) {
+          result.then(undefined, (error) => this.#onError(error, handler));
+        }
+      } catch (error) {
+        this.#onError(error, handler);
+      }
+    }
+  }
+
+  /** Waits without blocking the thread (hosted driver). */
+  park(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#parked = true;
+      this.#nudged = false;
+      this.poller.park(timeoutMs, () => {
+        this.#parked = false;
+        resolve();
+      });
+    });
+  }
+
+  #nudge(): void {
+    if (this.#nudged) return;
+    this.#nudged = true;
+    this.poller.wake();
+  }
+
+  /** Wakes a parked or blocked wait. */
+  wake(): void {
+    this.poller.wake();
+  }
+
+  // ---- teardown --------------------------------------------------------
+
+  /** Whether `close()` ran. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Drops every callback, timer and watch (the fds stay open). */
+  clear(): void {
+    // Retired, not cancelled: cancel hooks would edit what is being cleared.
+    for (let h = this.#ready.shift(); h !== undefined; h = this.#ready.shift()) {
+      retire(h);
+    }
+    for (const timer of this.#timers.all()) {
+      timer.leaveHeap();
+      retire(timer);
+    }
+    this.#timers.clear();
+    for (const watch of this.#watches) {
+      if (watch === undefined) continue;
+      if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, watch.fd, 0);
+      watch.interest = 0;
+      watch.drop();
+    }
+    this.#watches = [];
+    this.#watchCount = 0;
+  }
+
+  /** Drops everything and closes the poller (and the fds it opened). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    liveCores.delete(this);
+    this.clear();
+    this.poller.close();
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The two drivers that run a `LoopCore` inside the host runtime.
+ *
+ * - `"hosted"`: the host's timers, I/O and promises keep working. Idle, the
+ *   loop parks on the shim's waiter thread (no CPU, no periodic wake-up);
+ *   busy, it polls with timeout 0 and gives the host a macrotask turn at
+ *   least every millisecond, microtask turns in between.
+ * - `"exclusive"`: the loop owns the thread and blocks in the kernel when
+ *   idle; just before blocking it lets pending promise chains settle.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import type { LoopCore } from "./core.ts";
+
+/** How a loop shares the thread with the host runtime. */
+export type Mode = "hosted" | "exclusive";
+
+/** The modes, for validation. */
+export const MODES: readonly Mode[] = ["hosted", "exclusive"];
+
+/** Resolves after a host macrotask: every queued microtask has run. */
+export function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Milliseconds a busy hosted loop may keep the host waiting. */
+const HOST_TURN_MS = 1;
+
+/**
+ * Runs `core` until it is stopping, or (unless `forever`) until nothing
+ * keeps it alive.
+ */
+export async function drive(
+  core: LoopCore,
+  mode: Mode,
+  forever: boolean,
+): Promise<void> {
+  const now = () => core.poller.now();
+  let lastTurn = now();
+  for (;;) {
+    if (core.stopping || core.closed) return;
+    if (!forever && !core.alive) {
+      // Promise chains may still schedule work: let them settle first.
+      await macrotask();
+      if (!core.alive || core.stopping || core.closed) return;
+    }
+    let timeout = core.timeout();
+    // Always look without blocking first: it costs one syscall when idle
+    // and saves a park (or a settle) whenever something is already ready.
+    if (core.poll(0) === 0 && timeout !== 0) {
+      if (mode === "hosted") {
+        await core.park(timeout);
+        if (core.closed) return;
+        core.poll(0);
+      } else {
+        await macrotask();
+        if (core.stopping || core.closed) return;
+        timeout = core.timeout();
+        if (timeout !== 0 && (forever || core.alive)) core.poll(timeout);
+      }
+      lastTurn = now();
+    }
+    core.runReady();
+    if (mode === "hosted" && now() - lastTurn >= HOST_TURN_MS) {
+      await macrotask();
+      lastTurn = now();
+    } else {
+      await undefined;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `SystemError`: a failed system call, shaped like Node's (`code`, `errno`,
+ * `syscall`), built from the shim's `-errno` results.
+ *
+ * @module
+ */
+import { lib } from "../ffi/load.ts";
+
+const text = new Uint8Array(256);
+const decoder = new TextDecoder();
+
+function readText(n: number): string {
+  return decoder.decode(text.subarray(0, Math.max(0, n)));
+}
+
+/** The symbolic name of a positive errno ("EBADF"), or "E<number>". */
+export function errnoName(errno: number): string {
+  const n = lib.el_errno_name(errno, text, text.length);
+  return n < 0 ? `E${errno}` : readText(n);
+}
+
+/** The C library's text for a positive errno. */
+export function errnoMessage(errno: number): string {
+  return readText(lib.el_strerror(errno, text, text.length));
+}
+
+/**
+ * A system call that failed, with the errno's name as `code`.
+ *
+ * @example Catching a bad fd
+ * ```ts
+ * import { fd, SystemError } from "@evloop/evloop";
+ * import { assert } from "@std/assert";
+ *
+ * try {
+ *   fd.close(999_999);
+ * } catch (error) {
+ *   assert(error instanceof SystemError && error.code === "EBADF");
+ * }
+ * ```
+ */
+export class SystemError extends Error {
+  /** The errno's symbolic name, e.g. "EBADF". */
+  readonly code: string;
+  /** The positive errno number (it differs between OSes; prefer `code`). */
+  readonly errno: number;
+  /** The system call that failed, e.g. "epoll_ctl". */
+  readonly syscall: string;
+
+  /**
+   * @param errno A positive errno.
+   * @param syscall The system call that failed.
+   * @param context What was being done: "Cannot add reader for fd 7".
+   * @param detail Replaces the C library's text when given.
+   */
+  constructor(errno: number, syscall: string, context: string, detail?: string) {
+    const code = errnoName(errno);
+    super(`${context}: ${detail ?? errnoMessage(errno)} (${code})`);
+    this.name = "SystemError";
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+/**
+ * Returns `result` when it is `>= 0`; else throws the `SystemError` for
+ * `-result`.
+ */
+export function check(result: number, syscall: string, context: string): number {
+  if (result < 0) throw new SystemError(-result, syscall, context);
+  return result;
+}

@@ -1,0 +1,715 @@
+/**
+ * `EventLoop`: evergreen's `evergreen.loop.EventLoop` API over the shared
+ * core.
+ *
+ * @module
+ */
+import { LoopCore } from "./core.ts";
+import type { FdWatch } from "./core.ts";
+import { drive, type Mode, MODES } from "./drivers.ts";
+import { SystemError } from "./errors.ts";
+import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
+import { Events, NativePoller, type Poller } from "./poller.ts";
+import { isMainThread } from "./thread.ts";
+import { checkFd, checkFinite } from "./validate.ts";
+
+/** Options for {@linkcode EventLoop}. */
+export interface EventLoopOptions {
+  /**
+   * How the loop shares the thread with the host runtime: `"hosted"` keeps
+   * the host's timers, I/O and promises working while it runs;
+   * `"exclusive"` owns the thread and blocks in the kernel when idle.
+   *
+   * @default {"hosted"}
+   */
+  mode?: Mode;
+  /**
+   * The poller to drive, for tests on virtual time.
+   *
+   * @default {a new poller of the shim}
+   */
+  poller?: Poller;
+}
+
+/** Receives a callback's exception: the error and the failed handler. */
+export type ExceptionHandler = (error: unknown, handler: Handler) => void;
+
+type State = "new" | "running" | "stopped" | "destroyed";
+
+const READ_BITS = Events.READ | Events.PRI | Events.ERR | Events.HUP;
+const WRITE_BITS = Events.WRITE | Events.ERR | Events.HUP;
+
+/** A reader and/or a writer on one fd. */
+class ReaderWriter implements FdWatch {
+  readonly fd: number;
+  interest = 0;
+  reader: Handler | null = null;
+  writer: Handler | null = null;
+
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  dispatch(events: number, core: LoopCore): void {
+    // On error or hang-up both run, as evergreen does.
+    if (this.reader !== null && (events & READ_BITS) !== 0) core.enqueue(this.reader);
+    if (this.writer !== null && (events & WRITE_BITS) !== 0) core.enqueue(this.writer);
+  }
+
+  drop(): void {
+    if (this.reader !== null) retire(this.reader);
+    if (this.writer !== null) retire(this.writer);
+    this.reader = this.writer = null;
+  }
+
+  wanted(): number {
+    return (this.reader !== null ? Events.READ : 0) |
+      (this.writer !== null ? Events.WRITE : 0);
+  }
+}
+
+let threadLoop: EventLoop | null = null;
+
+function defaultExceptionHandler(error: unknown, handler: Handler): void {
+  console.error(`Exception in callback ${handler.callbackName}:`, error);
+}
+
+/**
+ * An event loop: callbacks, timers, and readiness of raw file descriptors,
+ * with evergreen's API. One per thread (the main thread or a Worker).
+ *
+ * @example Readiness of a socketpair
+ * ```ts
+ * import { EventLoop, fd } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * using loop = new EventLoop();
+ * const [a, b] = fd.socketpair();
+ * const got: string[] = [];
+ * loop.addReader(b, () => {
+ *   const buf = new Uint8Array(16);
+ *   const n = fd.read(b, buf) ?? 0;
+ *   got.push(new TextDecoder().decode(buf.subarray(0, n)));
+ *   loop.removeReader(b);
+ * });
+ * loop.callLater(1, () => fd.write(a, new TextEncoder().encode("hi")));
+ * await loop.run();
+ * assertEquals(got, ["hi"]);
+ * fd.close(a);
+ * fd.close(b);
+ * ```
+ */
+export class EventLoop {
+  #core: LoopCore;
+  #mode: Mode;
+  #state: State = "new";
+  #exceptionHandler: ExceptionHandler = defaultExceptionHandler;
+
+  /**
+   * Creates this thread's loop.
+   *
+   * @param options The mode (default `"hosted"`).
+   * @throws {Error} If this thread already has an EventLoop.
+   * @throws {RangeError} For an unknown mode.
+   */
+  constructor(options: EventLoopOptions = {}) {
+    const mode = options.mode ?? "hosted";
+    if (!MODES.includes(mode)) {
+      throw new RangeError(
+        `Cannot create an EventLoop: unknown mode "${mode}" (use "hosted" or "exclusive")`,
+      );
+    }
+    if (threadLoop !== null) {
+      throw new Error(
+        "Cannot create an EventLoop: this thread already has one (destroy it first)",
+      );
+    }
+    this.#mode = mode;
+    this.#core = new LoopCore(
+      options.poller ?? new NativePoller(),
+      (error, handler) => this.#report(error, handler),
+    );
+    threadLoop = this;
+  }
+
+  /**
+   * This thread's loop. On the main thread one is created when there is
+   * none; in a Worker it must have been created with `new EventLoop()`.
+   *
+   * @example The main thread's loop
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * const loop = EventLoop.current();
+   * assert(EventLoop.current() === loop);
+   * loop.destroy();
+   * ```
+   *
+   * @throws {Error} In a Worker that has no loop.
+   */
+  static current(): EventLoop {
+    if (threadLoop !== null) return threadLoop;
+    if (!isMainThread) {
+      throw new Error(
+        "Cannot get the current EventLoop: this Worker has none, create one with new EventLoop()",
+      );
+    }
+    return new EventLoop();
+  }
+
+  /** The loop's mode. */
+  get mode(): Mode {
+    return this.#mode;
+  }
+
+  /** Whether `run()` or `runForever()` is in progress. */
+  get running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** Whether `destroy()` ran. */
+  get destroyed(): boolean {
+    return this.#state === "destroyed";
+  }
+
+  /** @internal The core, for the cross-thread and signal layers. */
+  get _core(): LoopCore {
+    return this.#core;
+  }
+
+  #alive(action: string): void {
+    if (this.#state === "destroyed") {
+      throw new Error(`Cannot ${action}: the loop is destroyed`);
+    }
+  }
+
+  #report(error: unknown, handler: Handler): void {
+    try {
+      this.#exceptionHandler(error, handler);
+    } catch (inner) {
+      defaultExceptionHandler(inner, handler);
+    }
+  }
+
+  /**
+   * Replaces the function that receives exceptions thrown by callbacks
+   * (default: `console.error` with the callback's name). `null` restores
+   * the default.
+   *
+   * @example Collecting errors
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const errors: unknown[] = [];
+   * loop.setExceptionHandler((error) => errors.push(error));
+   * loop.callSoon(() => { throw new Error("boom"); });
+   * await loop.run();
+   * assertEquals(errors.length, 1);
+   * ```
+   *
+   * @param handler The new handler, or null.
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    this.#alive("set the exception handler");
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(
+        "Cannot set the exception handler: it must be a function or null",
+      );
+    }
+    this.#exceptionHandler = handler ?? defaultExceptionHandler;
+  }
+
+  /**
+   * The loop's monotonic clock, in milliseconds (sub-ms precision).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * assert(loop.time() <= loop.time());
+   * ```
+   */
+  time(): number {
+    this.#alive("read the time");
+    return this.#core.poller.now();
+  }
+
+  /**
+   * Runs `callback(...args)` on the next iteration, after the callbacks
+   * queued before it (FIFO).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const order: number[] = [];
+   * loop.callSoon((n) => order.push(n), 1);
+   * loop.callSoon((n) => order.push(n), 2);
+   * await loop.run();
+   * assertEquals(order, [1, 2]);
+   * ```
+   *
+   * @returns The Handler that cancels it.
+   * @throws {TypeError} If callback is not a function (or is a Handler).
+   */
+  callSoon<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handler {
+    this.#alive("schedule a callback");
+    checkCallback(callback, "schedule a callback");
+    const handler = new Handler(callback as Callback, args);
+    this.#core.enqueue(handler);
+    return handler;
+  }
+
+  /**
+   * Like `callSoon`, and wakes the loop if it waits. For calls from other
+   * Workers or native threads, see `threadHandle()` and `RemoteLoop`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * let ran = false;
+   * loop.callFromThread(() => ran = true);
+   * await loop.run();
+   * assert(ran);
+   * ```
+   *
+   * @returns The Handler that cancels it.
+   */
+  callFromThread<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handler {
+    const handler = this.callSoon(callback, ...args);
+    this.#core.wake();
+    return handler;
+  }
+
+  /**
+   * Runs `callback(...args)` once `delayMs` milliseconds have passed since
+   * this call (never early). A delay <= 0 behaves as `callSoon`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const start = loop.time();
+   * let elapsed = 0;
+   * loop.callLater(5, () => elapsed = loop.time() - start);
+   * await loop.run();
+   * assert(elapsed >= 5);
+   * ```
+   *
+   * @throws {RangeError} For NaN or an infinite delay.
+   */
+  callLater<A extends unknown[]>(
+    delayMs: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handler {
+    this.#alive("schedule a timer");
+    checkFinite(delayMs, "the delay", "Cannot schedule a timer");
+    checkCallback(callback, "schedule a timer");
+    if (delayMs <= 0) return this.callSoon(callback, ...args);
+    // The clock is read now: a time cached by the iteration would be old.
+    return this.#core.schedule(
+      this.#core.poller.now() + delayMs,
+      callback as Callback,
+      args,
+    );
+  }
+
+  /**
+   * Runs `callback(...args)` once `loop.time()` reaches `whenMs`. A time
+   * already past behaves as `callSoon`.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const when = loop.time() + 2;
+   * let at = 0;
+   * loop.callAt(when, () => at = loop.time());
+   * await loop.run();
+   * assert(at >= when);
+   * ```
+   *
+   * @throws {RangeError} For NaN or an infinite time.
+   */
+  callAt<A extends unknown[]>(
+    whenMs: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handler {
+    this.#alive("schedule a timer");
+    checkFinite(whenMs, "the time", "Cannot schedule a timer");
+    checkCallback(callback, "schedule a timer");
+    if (whenMs <= this.#core.poller.now()) return this.callSoon(callback, ...args);
+    return this.#core.schedule(whenMs, callback as Callback, args);
+  }
+
+  /**
+   * Calls `callback(...args)` whenever `fd` is readable (level-triggered:
+   * again and again while data stays unread). The fd should be
+   * non-blocking. On error or hang-up it runs too.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assertThrows } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [r, w] = fd.pipe();
+   * loop.addReader(r, () => {});
+   * assertThrows(() => loop.addReader(r, () => {}), Error, "already watched");
+   * loop.removeReader(r);
+   * fd.close(r);
+   * fd.close(w);
+   * ```
+   *
+   * @returns The Handler; `cancel()` on it removes the reader.
+   * @throws {Error} If `fd` already has a reader on this loop.
+   * @throws {SystemError} If the kernel refuses the fd (EBADF, EPERM for
+   * regular files).
+   */
+  addReader<A extends unknown[]>(
+    fd: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handler {
+    return this.#addWatcher("reader", fd, callback as Callback, args);
+  }
+
+  /**
+   * Calls `callback(...args)` whenever `fd` is writable (level-triggered).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [a, b] = fd.socketpair();
+   * let writable = false;
+   * loop.addWriter(a, () => { writable = true; loop.removeWriter(a); });
+   * await loop.run();
+   * assert(writable);
+   * fd.close(a);
+   * fd.close(b);
+   * ```
+   *
+   * @returns The Handler; `cancel()` on it removes the writer.
+   * @throws {Error} If `fd` already has a writer on this loop.
+   * @throws {SystemError} If the kernel refuses the fd.
+   */
+  addWriter<A extends unknown[]>(
+    fd: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handler {
+    return this.#addWatcher("writer", fd, callback as Callback, args);
+  }
+
+  /**
+   * Removes `fd`'s reader. Safe inside any callback: once removed it never
+   * runs again, even if its event is already in the current batch.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [r, w] = fd.pipe();
+   * loop.addReader(r, () => {});
+   * assert(loop.removeReader(r));
+   * assert(!loop.removeReader(r));
+   * fd.close(r);
+   * fd.close(w);
+   * ```
+   *
+   * @returns Whether a reader was removed.
+   */
+  removeReader(fd: number): boolean {
+    return this.#removeWatcher("reader", fd);
+  }
+
+  /**
+   * Removes `fd`'s writer (see `removeReader`).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [a, b] = fd.socketpair();
+   * loop.addWriter(a, () => {});
+   * assert(loop.removeWriter(a));
+   * fd.close(a);
+   * fd.close(b);
+   * ```
+   *
+   * @returns Whether a writer was removed.
+   */
+  removeWriter(fd: number): boolean {
+    return this.#removeWatcher("writer", fd);
+  }
+
+  #addWatcher(
+    kind: "reader" | "writer",
+    fd: number,
+    callback: Callback,
+    args: unknown[],
+  ): Handler {
+    const action = `Cannot add ${kind} for fd ${fd}`;
+    this.#alive(`add ${kind}`);
+    checkFd(fd, action);
+    checkCallback(callback, `add ${kind} for fd ${fd}`);
+    const core = this.#core;
+    const existing = core.watchOf(fd);
+    if (existing !== undefined && !(existing instanceof ReaderWriter)) {
+      throw new Error(`${action}: fd is already watched`);
+    }
+    const watch = existing ?? new ReaderWriter(fd);
+    if (watch[kind] !== null) {
+      throw new Error(`${action}: fd is already watched`);
+    }
+    const handler = new Handler(callback, args, (h) => {
+      if (watch[kind] === h) this.#removeWatcher(kind, fd);
+    });
+    watch[kind] = handler;
+    const result = core.setInterest(watch, watch.wanted());
+    if (result < 0) {
+      watch[kind] = null;
+      retire(handler);
+      throw watchError(-result, action, fd);
+    }
+    return handler;
+  }
+
+  #removeWatcher(kind: "reader" | "writer", fd: number): boolean {
+    this.#alive(`remove ${kind}`);
+    checkFd(fd, `Cannot remove ${kind} for fd ${fd}`);
+    const watch = this.#core.watchOf(fd);
+    if (!(watch instanceof ReaderWriter) || watch[kind] === null) return false;
+    const handler = watch[kind]!;
+    watch[kind] = null;
+    retire(handler);
+    this.#core.setInterest(watch, watch.wanted());
+    return true;
+  }
+
+  /**
+   * Signal handlers arrive with the signals issue.
+   *
+   * @throws {Error} Always, for now.
+   */
+  addSignalHandler(
+    _sig: number | string,
+    _callback: Callback,
+    ..._args: unknown[]
+  ): Handler {
+    this.#alive("add a signal handler");
+    throw new Error("Cannot add a signal handler: not implemented yet");
+  }
+
+  /**
+   * Signal handlers arrive with the signals issue.
+   *
+   * @throws {Error} Always, for now.
+   */
+  removeSignalHandler(_sig: number | string): boolean {
+    this.#alive("remove a signal handler");
+    throw new Error("Cannot remove a signal handler: not implemented yet");
+  }
+
+  /**
+   * Yields to the loop: resolves once the loop ran the callbacks queued
+   * before it. Starts the loop (`run()`) if it was not started.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * let ran = false;
+   * loop.callSoon(() => ran = true);
+   * await loop.switch();
+   * assert(ran);
+   * ```
+   */
+  switch(): Promise<void> {
+    this.#alive("switch to the loop");
+    const done = new Promise<void>((resolve) => this.callSoon(resolve));
+    if (this.#state === "new") void this.run();
+    return done;
+  }
+
+  /**
+   * Runs the loop until nothing keeps it alive: pending callbacks, timers,
+   * readers and writers do; signal handlers and the cross-thread inbox do
+   * not. A loop that stopped cannot run again.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * let fired = false;
+   * loop.callLater(1, () => fired = true);
+   * await loop.run();
+   * assert(fired && !loop.running);
+   * ```
+   *
+   * @throws {Error} If the loop is running, stopped or destroyed.
+   */
+  run(): Promise<void> {
+    return this.#start("run the loop", false);
+  }
+
+  /**
+   * Runs the loop until `stop()`, even with nothing to do.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * loop.callLater(1, () => loop.stop());
+   * await loop.runForever();
+   * assert(!loop.running);
+   * ```
+   *
+   * @throws {Error} If the loop is running, stopped or destroyed.
+   */
+  runForever(): Promise<void> {
+    return this.#start("run the loop", true);
+  }
+
+  #start(action: string, forever: boolean): Promise<void> {
+    this.#alive(action);
+    if (this.#state === "running") {
+      throw new Error(`Cannot ${action}: it is already running`);
+    }
+    if (this.#state === "stopped") {
+      throw new Error(`Cannot ${action}: it has stopped, and a stopped loop cannot run again`);
+    }
+    this.#state = "running";
+    return drive(this.#core, this.#mode, forever).finally(() => {
+      if (this.#state === "running") this.#state = "stopped";
+    });
+  }
+
+  /**
+   * Stops the loop after the current iteration; `run()`/`runForever()`
+   * then resolve.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertThrows } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * assertThrows(() => loop.stop(), Error, "not running");
+   * ```
+   *
+   * @throws {Error} If the loop is not running.
+   */
+  stop(): void {
+    this.#alive("stop the loop");
+    if (this.#state !== "running") {
+      throw new Error("Cannot stop the loop: it is not running");
+    }
+    this.#core.requestStop();
+  }
+
+  /**
+   * Frees the loop: drops pending callbacks, removes its watchers and
+   * signal handlers, closes every fd the shim opened for it, and lets this
+   * thread create a new loop.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertThrows } from "@std/assert";
+   *
+   * const loop = new EventLoop();
+   * loop.destroy();
+   * assertThrows(() => loop.destroy(), Error, "destroyed");
+   * new EventLoop().destroy();
+   * ```
+   *
+   * @throws {Error} If the loop is running or already destroyed.
+   */
+  destroy(): void {
+    this.#alive("destroy the loop");
+    if (this.#state === "running") {
+      throw new Error("Cannot destroy the loop: it is running (stop it first)");
+    }
+    this.#state = "destroyed";
+    this.#core.close();
+    if (threadLoop === this) threadLoop = null;
+  }
+
+  /** Destroys the loop unless that was done already (for `using`). */
+  [Symbol.dispose](): void {
+    if (this.#state !== "destroyed") this.destroy();
+  }
+}
+
+/** The SystemError for a refused watch, with a clear word for EPERM. */
+export function watchError(errno: number, action: string, fd: number): SystemError {
+  const eperm = new SystemError(errno, "epoll_ctl", action);
+  if (eperm.code === "EPERM") {
+    return new SystemError(
+      errno,
+      "epoll_ctl",
+      action,
+      `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
+    );
+  }
+  return eperm;
+}
+
+/**
+ * `current.loop` is this thread's loop (evergreen's `evergreen.current.loop`).
+ *
+ * @example
+ * ```ts
+ * import { current, EventLoop } from "@evloop/evloop";
+ * import { assert } from "@std/assert";
+ *
+ * assert(current.loop === EventLoop.current());
+ * current.loop.destroy();
+ * ```
+ */
+export const current: { readonly loop: EventLoop } = {
+  get loop(): EventLoop {
+    return EventLoop.current();
+  },
+};
+
+/** @internal This thread's loop, or null (the test harness cleans up). */
+export function threadLoopForTests(): EventLoop | null {
+  return threadLoop;
+}

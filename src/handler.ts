@@ -1,0 +1,135 @@
+/**
+ * `Handler`: what `callSoon`, `callLater`, `addReader` and friends return,
+ * the token that cancels them. The loop alone calls its callback.
+ *
+ * @module
+ */
+
+// deno-lint-ignore no-explicit-any
+export type Callback = (...args: any[]) => unknown;
+
+/** Runs a handler's callback (the loop's private entry). */
+export let invoke: (handler: Handler) => unknown;
+/** Marks a handler cancelled without calling its cancel hook. */
+export let retire: (handler: Handler) => void;
+
+/**
+ * A scheduled callback. Returned by the loop; never constructed by users.
+ *
+ * @example Cancelling a scheduled callback
+ * ```ts
+ * import { EventLoop } from "@evloop/evloop";
+ * import { assert } from "@std/assert";
+ *
+ * using loop = new EventLoop();
+ * let ran = false;
+ * const handler = loop.callSoon(() => ran = true);
+ * handler.cancel();
+ * await loop.run();
+ * assert(!ran && handler.cancelled);
+ * ```
+ */
+export class Handler {
+  #callback: Callback;
+  #args: unknown[];
+  #cancelled = false;
+  #onCancel: ((handler: Handler) => void) | undefined;
+
+  /** @internal Made by the loop only. */
+  constructor(
+    callback: Callback,
+    args: unknown[],
+    onCancel?: (handler: Handler) => void,
+  ) {
+    this.#callback = callback;
+    this.#args = args;
+    this.#onCancel = onCancel;
+  }
+
+  static {
+    invoke = (handler) =>
+      handler.#args.length === 0
+        ? handler.#callback()
+        : handler.#callback.apply(undefined, handler.#args);
+    retire = (handler) => {
+      handler.#cancelled = true;
+    };
+  }
+
+  /** Whether `cancel()` was called (or the loop dropped this callback). */
+  get cancelled(): boolean {
+    return this.#cancelled;
+  }
+
+  /** The callback's name, for error reports. */
+  get callbackName(): string {
+    return this.#callback.name || "<anonymous>";
+  }
+
+  /**
+   * Cancels the callback if it has not run yet. For a reader, a writer or
+   * a signal handler, removes that watcher (as evergreen does). Calling it
+   * again does nothing.
+   */
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#onCancel?.(this);
+  }
+}
+
+/**
+ * A handler due at a time on the loop's clock; ordered by (when, seq).
+ */
+export class TimerHandler extends Handler {
+  /** When it is due, in `loop.time()` milliseconds. */
+  readonly when: number;
+  /** @internal Tie-breaker: scheduling order. */
+  readonly seq: number;
+  #inHeap = true;
+
+  /** @internal Made by the loop only. */
+  constructor(
+    when: number,
+    seq: number,
+    callback: Callback,
+    args: unknown[],
+    onCancel: (handler: Handler) => void,
+  ) {
+    super(callback, args, onCancel);
+    this.when = when;
+    this.seq = seq;
+  }
+
+  /** @internal Whether it still sits in the timer heap. */
+  get inHeap(): boolean {
+    return this.#inHeap;
+  }
+
+  /** @internal The heap let it go (it is due, or the heap was cleared). */
+  leaveHeap(): void {
+    this.#inHeap = false;
+  }
+}
+
+/** Throws the TypeError every scheduling method gives for a bad callback. */
+export function checkCallback(callback: unknown, what: string): asserts callback is Callback {
+  if (callback instanceof Handler) {
+    throw new TypeError(
+      `Cannot ${what}: the callback is a Handler, pass a function instead`,
+    );
+  }
+  if (typeof callback !== "function") {
+    throw new TypeError(
+      `Cannot ${what}: the callback must be a function, got ${describe(callback)}`,
+    );
+  }
+}
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `the string "${value}"`;
+  if (typeof value === "object") return value.constructor?.name ?? "an object";
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * The poller: what the loop core needs from the kernel, as an interface so
+ * loop logic can also run on a fake poller with virtual time.
+ *
+ * @module
+ */
+import { binding, lib } from "../ffi/load.ts";
+import type { Waker } from "../ffi/symbols.ts";
+import { check } from "./errors.ts";
+
+/** Interest and result bits (epoll's values on every OS). */
+export const Events = {
+  READ: 0x001,
+  PRI: 0x002,
+  WRITE: 0x004,
+  ERR: 0x008,
+  HUP: 0x010,
+} as const;
+
+/** `ctl` operations. */
+export const Ctl = { ADD: 1, MOD: 2, DEL: 3 } as const;
+
+/** Bits of the pseudo-event (fd -1) that reports a wake-up. */
+export const Wake = { WAKE: 0x1 } as const;
+
+/** What the loop core drives. */
+export interface Poller {
+  /** Monotonic time in ms, on the same clock as the timeouts. */
+  now(): number;
+  /** Adds, modifies or deletes an fd's interest; returns 0 or -errno. */
+  ctl(op: number, fd: number, events: number): number;
+  /**
+   * Waits up to `timeoutMs` (< 0 blocks, 0 polls) and writes (fd, events)
+   * pairs into `out`; returns the pair count or -errno (-EINTR included).
+   */
+  wait(out: Int32Array, timeoutMs: number): number;
+  /**
+   * Waits without blocking this thread: calls `onReady` once the poller has
+   * something, a wake came, or `timeoutMs` passed. The process is kept
+   * alive meanwhile.
+   */
+  park(timeoutMs: number, onReady: () => void): void;
+  /** Makes a blocked `wait` or a `park` return (thread-safe in C). */
+  wake(): void;
+  /** Releases everything the poller holds. */
+  close(): void;
+  /** The shim's id for this loop (-1 for a fake poller). */
+  readonly id: number;
+}
+
+const parked = new Map<number, NativePoller>();
+let waker: Waker | undefined;
+
+function onWaker(id: number): void {
+  const poller = parked.get(id);
+  if (poller === undefined) return; // closed since the park began
+  parked.delete(id);
+  waker!.unref();
+  poller.resume();
+}
+
+/** The shim's poller (epoll or kqueue). */
+export class NativePoller implements Poller {
+  #id: number;
+  #onReady: (() => void) | undefined;
+  #closed = false;
+  #wakerSet = false;
+
+  /** Opens a loop in the shim. */
+  constructor() {
+    this.#id = check(lib.el_loop_open(), "el_loop_open", "Cannot open a loop");
+  }
+
+  /** The shim's loop id. */
+  get id(): number {
+    return this.#id;
+  }
+
+  now(): number {
+    return lib.el_now_ms();
+  }
+
+  ctl(op: number, fd: number, events: number): number {
+    return lib.el_poller_ctl(this.#id, op, fd, events);
+  }
+
+  wait(out: Int32Array, timeoutMs: number): number {
+    return lib.el_poller_wait(this.#id, out, out.length >> 1, timeoutMs);
+  }
+
+  park(timeoutMs: number, onReady: () => void): void {
+    if (!this.#wakerSet) {
+      waker ??= binding.createWaker(onWaker);
+      check(
+        lib.el_loop_set_waker(this.#id, waker.pointer),
+        "el_loop_set_waker",
+        "Cannot park the loop",
+      );
+      this.#wakerSet = true;
+    }
+    this.#onReady = onReady;
+    parked.set(this.#id, this);
+    waker!.ref();
+    check(lib.el_loop_park(this.#id, timeoutMs), "el_loop_park", "Cannot park the loop");
+  }
+
+  /** @internal Called by the waker on this thread. */
+  resume(): void {
+    const onReady = this.#onReady;
+    this.#onReady = undefined;
+    onReady?.();
+  }
+
+  wake(): void {
+    if (!this.#closed) lib.el_loop_wake(this.#id);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (parked.delete(this.#id)) waker!.unref();
+    // Joins the waiter thread: a pending park never outlives the loop.
+    lib.el_loop_close(this.#id);
+    // A park ended by the close resolves, so awaiting code is not stranded.
+    this.resume();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * One way to declare tests that runs unchanged under `deno test` and
+ * `bun test`, plus helpers the tests share.
+ *
+ * @module
+ */
+import { readdirSync } from "node:fs";
+import { threadLoopForTests } from "../src/event_loop.ts";
+
+type TestFn = () => void | Promise<void>;
+
+interface BunTest {
+  test(name: string, fn: TestFn, timeoutMs?: number): void;
+}
+
+/** Whether the tests run under Deno. */
+export const isDeno = "Deno" in globalThis;
+
+const bunTestModule = "bun:test";
+const bunTest: BunTest | undefined = isDeno ? undefined : await import(bunTestModule);
+
+/** A safety net only: tests synchronise on events, never on time. */
+const TIMEOUT_MS = 60_000;
+
+async function isolated(fn: TestFn): Promise<void> {
+  try {
+    await fn();
+  } finally {
+    // A failed test must not leave this thread's loop to the next one.
+    const leftover = threadLoopForTests();
+    if (leftover !== null && !leftover.running) leftover.destroy();
+  }
+}
+
+/** Declares a test, named "symbol + behaviour". */
+export function test(name: string, fn: TestFn): void {
+  if (isDeno) {
+    Deno.test({ name, fn: () => isolated(fn), sanitizeOps: false, sanitizeResources: false });
+  } else {
+    bunTest!.test(name, () => isolated(fn), TIMEOUT_MS);
+  }
+}
+
+/** Resolves when `promise` does, or rejects after `ms` with `what`. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The number of open fds of this process (Linux). */
+export function openFdCount(): number {
+  return readdirSync("/proc/self/fd").length;
+}
