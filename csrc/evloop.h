@@ -27,7 +27,9 @@ extern "C" {
 
 /* Bits of the pseudo-event (fd = -1) that el_poller_wait reports when the
  * loop's wake eventfd fired. */
-#define EL_WAKE_WAKE 0x1 /* el_loop_wake() was called */
+#define EL_WAKE_WAKE 0x1   /* el_loop_wake() was called */
+#define EL_WAKE_SIGNAL 0x2 /* a signal this loop listens to arrived */
+#define EL_WAKE_INBOX 0x4  /* the cross-thread inbox has entries */
 
 /* el_poller_ctl operations. */
 #define EL_CTL_ADD 1

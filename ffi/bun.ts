@@ -6,13 +6,7 @@
  *
  * @module
  */
-import {
-  type Binding,
-  type Lib,
-  type NativeType,
-  symbols,
-  type Waker,
-} from "./symbols.ts";
+import { type Binding, type Lib, type NativeType, symbols, type Waker } from "./symbols.ts";
 
 interface BunFfi {
   dlopen(
@@ -52,8 +46,7 @@ interface BunTimer {
 const proc = (globalThis as unknown as {
   process: { env: Record<string, string | undefined>; platform: string };
 }).process;
-const bunVersion =
-  (globalThis as unknown as { Bun: { version: string } }).Bun.version;
+const bunVersion = (globalThis as unknown as { Bun: { version: string } }).Bun.version;
 
 /** The Bun binding. */
 export const binding: Binding = {

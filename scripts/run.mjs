@@ -48,12 +48,17 @@ function newest(dir) {
 /** Builds build/ (or another dir) when any C or CMake source is newer. */
 export function build(dir = "build", extra = []) {
   const out = join(root, dir, libName);
-  const sources = Math.max(newest(join(root, "csrc")), statSync(join(root, "CMakeLists.txt")).mtimeMs,
+  const sources = Math.max(
+    newest(join(root, "csrc")),
+    statSync(join(root, "CMakeLists.txt")).mtimeMs,
     existsSync(join(root, "bench", "c")) ? newest(join(root, "bench", "c")) : 0,
-    existsSync(join(root, "tests", "c")) ? newest(join(root, "tests", "c")) : 0);
+    existsSync(join(root, "tests", "c")) ? newest(join(root, "tests", "c")) : 0,
+  );
   if (existsSync(out) && statSync(out).mtimeMs >= sources && extra.length === 0) return out;
   console.log(`evloop: building the shim in ${dir}/ ...`);
-  must("cmake", ["-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release", ...extra], { stdio: ["ignore", "ignore", "inherit"] });
+  must("cmake", ["-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release", ...extra], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   must("cmake", ["--build", dir, "--parallel", "2"], { stdio: ["ignore", "ignore", "inherit"] });
   return out;
 }
@@ -86,10 +91,15 @@ function suite(label, env = {}) {
   const results = [];
   console.log(`\n=== ${label}: Deno ===`);
   const d = capture(bin("deno"), ["test", "-A", "--no-check", "tests/"], env);
-  results.push(parseDeno(d.out) ?? { passed: 0, failed: 1, broken: `deno exited ${d.status} without a summary` });
+  results.push(
+    parseDeno(d.out) ??
+      { passed: 0, failed: 1, broken: `deno exited ${d.status} without a summary` },
+  );
   console.log(`\n=== ${label}: Bun ===`);
   const b = capture(bin("bun"), ["test", "--timeout", "60000", "./tests/"], env);
-  results.push(parseBun(b.out) ?? { passed: 0, failed: 1, broken: `bun exited ${b.status} without a summary` });
+  results.push(
+    parseBun(b.out) ?? { passed: 0, failed: 1, broken: `bun exited ${b.status} without a summary` },
+  );
   for (const r of results) if (r.broken) console.log(`evloop: ${r.broken}`);
   return results;
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Handler, invoke, retire, TimerHandler } from "./handler.ts";
+import { type Handler, invoke, retire, TimerHandler } from "./handler.ts";
 import type { Callback } from "./handler.ts";
 import { RingQueue } from "./ring_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
@@ -48,8 +48,7 @@ export class LoopCore {
   #closed = false;
   #onError: ErrorSink;
 
-  /** Called when the shim reports a wake-up (the inbox, signals). */
-  onWake: ((bits: number) => void) | undefined;
+  #wakeListeners: ((bits: number) => void)[] = [];
 
   /**
    * @param poller The poller to drive.
@@ -96,6 +95,15 @@ export class LoopCore {
   /** Callbacks waiting in the ready queue (cancelled ones included). */
   get readyCount(): number {
     return this.#ready.length;
+  }
+
+  /**
+   * Calls `listener(bits)` whenever the shim reports a wake-up (the bits
+   * say why: `Wake.WAKE`, `Wake.SIGNAL`, `Wake.INBOX`). Listeners run
+   * before the iteration's callbacks and should only queue work.
+   */
+  addWakeListener(listener: (bits: number) => void): void {
+    this.#wakeListeners.push(listener);
   }
 
   // ---- fd watches -------------------------------------------------------
@@ -202,7 +210,8 @@ export class LoopCore {
     for (let i = 0; i < 2 * n; i += 2) {
       const fd = events[i];
       if (fd < 0) {
-        this.onWake?.(events[i + 1]);
+        const bits = events[i + 1];
+        for (const listener of this.#wakeListeners) listener(bits);
         continue;
       }
       // A watch removed earlier in this batch is simply not found.

@@ -21,7 +21,7 @@ export const Events = {
 export const Ctl = { ADD: 1, MOD: 2, DEL: 3 } as const;
 
 /** Bits of the pseudo-event (fd -1) that reports a wake-up. */
-export const Wake = { WAKE: 0x1 } as const;
+export const Wake = { WAKE: 0x1, SIGNAL: 0x2, INBOX: 0x4 } as const;
 
 /** What the loop core drives. */
 export interface Poller {

@@ -28,17 +28,24 @@ export function assertFalse(expr: unknown, msg = "Expected a falsy value"): void
 
 /** Asserts deep equality. */
 export function assertEquals<T>(actual: unknown, expected: T, msg?: string): asserts actual is T {
-  nodeAssert.deepStrictEqual(actual, expected, msg);
+  if (msg === undefined) nodeAssert.deepStrictEqual(actual, expected);
+  else nodeAssert.deepStrictEqual(actual, expected, msg);
 }
 
 /** Asserts deep inequality. */
 export function assertNotEquals(actual: unknown, expected: unknown, msg?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, msg);
+  if (msg === undefined) nodeAssert.notDeepStrictEqual(actual, expected);
+  else nodeAssert.notDeepStrictEqual(actual, expected, msg);
 }
 
 /** Asserts `===`. */
-export function assertStrictEquals<T>(actual: unknown, expected: T, msg?: string): asserts actual is T {
-  nodeAssert.strictEqual(actual, expected, msg);
+export function assertStrictEquals<T>(
+  actual: unknown,
+  expected: T,
+  msg?: string,
+): asserts actual is T {
+  if (msg === undefined) nodeAssert.strictEqual(actual, expected);
+  else nodeAssert.strictEqual(actual, expected, msg);
 }
 
 /** Asserts `actual >= expected`. */
@@ -63,7 +70,8 @@ export function assertLess(actual: number, expected: number, msg?: string): void
 
 /** Asserts that `actual` matches `expected`. */
 export function assertMatch(actual: string, expected: RegExp, msg?: string): void {
-  nodeAssert.match(actual, expected, msg);
+  if (msg === undefined) nodeAssert.match(actual, expected);
+  else nodeAssert.match(actual, expected, msg);
 }
 
 /** Asserts that `actual` includes `expected`. */

@@ -9,6 +9,15 @@ import { threadLoopForTests } from "../src/event_loop.ts";
 
 type TestFn = () => void | Promise<void>;
 
+interface DenoTest {
+  test(def: {
+    name: string;
+    fn: TestFn;
+    sanitizeOps: boolean;
+    sanitizeResources: boolean;
+  }): void;
+}
+
 interface BunTest {
   test(name: string, fn: TestFn, timeoutMs?: number): void;
 }
@@ -35,7 +44,12 @@ async function isolated(fn: TestFn): Promise<void> {
 /** Declares a test, named "symbol + behaviour". */
 export function test(name: string, fn: TestFn): void {
   if (isDeno) {
-    Deno.test({ name, fn: () => isolated(fn), sanitizeOps: false, sanitizeResources: false });
+    (globalThis as unknown as { Deno: DenoTest }).Deno.test({
+      name,
+      fn: () => isolated(fn),
+      sanitizeOps: false,
+      sanitizeResources: false,
+    });
   } else {
     bunTest!.test(name, () => isolated(fn), TIMEOUT_MS);
   }
