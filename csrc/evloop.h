@@ -65,10 +65,17 @@ int32_t el_loop_close(int32_t id);
 /* Wakes the loop if it waits (thread-safe, async-signal-safe, coalesced:
  * while a wake is pending no further write is made). Returns 0. */
 int32_t el_loop_wake(int32_t id);
+/* Blocks the calling thread until the poller has an event, the wake eventfd
+ * fires, or timeout_ms passes (< 0: no timeout), without consuming
+ * anything; returns 0 or -EINTR. For runtimes that can run a call on a
+ * worker thread and resolve a promise (Deno's `nonblocking` FFI): the loop
+ * stays pinned meanwhile, so el_loop_close wakes it and waits for it. */
+int32_t el_loop_block(int32_t id, double timeout_ms);
 /* Registers the function the waiter thread calls (with the loop id) when
  * a park ends. Called from the loop's thread before the first park. */
 int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t));
-/* Asks the waiter thread to block until the poller has an event, the wake
+/* For runtimes whose thread-safe callbacks do not block the caller (Bun):
+ * asks the waiter thread to block until the poller has an event, the wake
  * eventfd fires, or timeout_ms passes (< 0: no timeout); then it calls the
  * waker. Returns 0 at once. Events are then collected with
  * el_poller_wait(id, ..., 0). */
@@ -98,6 +105,8 @@ int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len);
 int32_t el_fd_close(int32_t fd);
 /* Sets (on != 0) or clears O_NONBLOCK. */
 int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
+/* dup(2) with O_CLOEXEC: a second fd for the same open file. */
+int32_t el_fd_dup(int32_t fd);
 /* 1 if fd is a regular file, 0 if not. */
 int32_t el_fd_is_regular(int32_t fd);
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")

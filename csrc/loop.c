@@ -107,12 +107,15 @@ int32_t el_loop_close(int32_t id) {
   atomic_store(&loop->gen, 0);
   pthread_mutex_unlock(&table_mu);
 
+  /* Whoever blocks on the poller (the waiter thread, an el_loop_block
+   * caller) returns now. The waiter thread's waker never waits for the JS
+   * thread (see el_loop_park), so joining it cannot deadlock. */
+  backend_wake(loop);
   if (loop->thread_started) {
     pthread_mutex_lock(&loop->mu);
     loop->closing = 1;
     pthread_cond_signal(&loop->cv);
     pthread_mutex_unlock(&loop->mu);
-    backend_wake(loop);
     pthread_join(loop->thread, NULL);
   }
   loop_release(loop);
@@ -138,6 +141,17 @@ int32_t el_loop_wake(int32_t id) {
   /* One write per burst: the loop clears wake_pending when it drains. */
   if (atomic_exchange(&loop->wake_pending, 1) == 0)
     err = backend_wake(loop);
+  loop_release(loop);
+  return err;
+}
+
+int32_t el_loop_block(int32_t id, double timeout_ms) {
+  struct el_loop *loop = loop_acquire(id);
+  int err;
+
+  if (loop == NULL)
+    return -ESTALE;
+  err = backend_block(loop, timeout_ms);
   loop_release(loop);
   return err;
 }

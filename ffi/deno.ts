@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Binding, type Lib, symbols, type Waker } from "./symbols.ts";
+import { type Binding, type Lib, symbols } from "./symbols.ts";
 
 /** Deno spells every ABI type as the table does. */
 function toDeno(): Deno.ForeignLibraryInterface {
@@ -28,26 +28,34 @@ function env(name: string): string | undefined {
   }
 }
 
+// Parking runs el_loop_block on Deno's blocking thread pool and resolves a
+// promise (which also keeps the process alive). A thread-safe callback
+// from the shim's waiter thread would not do: Deno makes the calling
+// thread wait until the JS thread ran it, so closing a loop (which joins
+// that thread) could deadlock.
+const blockers = new Map<Lib, (id: number, timeoutMs: number) => Promise<number>>();
+
 /** The Deno binding. */
 export const binding: Binding = {
   runtime: "deno",
   version: Deno.version.deno,
   os: Deno.build.os,
   open(path: string): Lib {
-    return Deno.dlopen(path, toDeno()).symbols as unknown as Lib;
-  },
-  createWaker(fn: (loopId: number) => void): Waker {
-    const cb = Deno.UnsafeCallback.threadSafe(
-      { parameters: ["i32"], result: "void" } as const,
-      fn,
+    const lib = Deno.dlopen(path, toDeno()).symbols as unknown as Lib;
+    const nonblocking = Deno.dlopen(
+      path,
+      {
+        el_loop_block: { parameters: ["i32", "f64"], result: "i32", nonblocking: true },
+      } as const,
     );
-    // Thread-safe callbacks start referenced; a loop refs it while parked.
-    cb.unref();
-    return {
-      pointer: cb.pointer,
-      ref: () => void cb.ref(),
-      unref: () => void cb.unref(),
-    };
+    blockers.set(lib, nonblocking.symbols.el_loop_block);
+    return lib;
+  },
+  park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void {
+    blockers.get(lib)!(id, timeoutMs).then(onReady);
+  },
+  forget(_id: number): void {
+    // The blocking call returns by itself once the loop is woken.
   },
   env,
 };

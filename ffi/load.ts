@@ -24,11 +24,19 @@ export function defaultLibraryPath(): string {
   return decodeURIComponent(url.pathname);
 }
 
-function openFirst(): { lib: Lib; path: string } {
-  const candidates: string[] = [];
+/** The paths tried, in order: `EVLOOP_LIB` if set, then the default. */
+export function candidatePaths(): string[] {
   const override = binding.env("EVLOOP_LIB");
-  if (override) candidates.push(override);
-  candidates.push(defaultLibraryPath());
+  return override ? [override, defaultLibraryPath()] : [defaultLibraryPath()];
+}
+
+/**
+ * Opens the first library of `candidates` that loads.
+ *
+ * @throws {Error} One error listing every path tried and why it failed,
+ * with the last failure as `cause` and the command that builds the shim.
+ */
+export function openLibrary(candidates: string[]): { lib: Lib; path: string } {
   const failures: string[] = [];
   let lastError: unknown;
   for (const path of candidates) {
@@ -48,7 +56,7 @@ function openFirst(): { lib: Lib; path: string } {
   );
 }
 
-const opened = openFirst();
+const opened = openLibrary(candidatePaths());
 
 /** The shim's functions. */
 export const lib: Lib = opened.lib;

@@ -56,6 +56,13 @@ export const symbols = {
     ],
     result: "i32",
   },
+  el_loop_block: {
+    parameters: [
+      "i32", // int32_t id
+      "f64", // double timeout_ms, < 0 blocks
+    ],
+    result: "i32", // 0 or -EINTR
+  },
   el_loop_set_waker: {
     parameters: [
       "i32", // int32_t id
@@ -128,6 +135,12 @@ export const symbols = {
       "i32", // int32_t on
     ],
     result: "i32",
+  },
+  el_fd_dup: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // the new fd
   },
   el_fd_is_regular: {
     parameters: [
@@ -210,16 +223,6 @@ export type Lib = {
   ) => JsType<(typeof symbols)[K]["result"]>;
 };
 
-/** A function the shim's waiter thread may call from any thread. */
-export interface Waker {
-  /** The function pointer to hand to `el_loop_set_waker`. */
-  readonly pointer: unknown;
-  /** Keeps the host process alive (a loop is parked on it). */
-  ref(): void;
-  /** Lets the host process exit (no loop is parked). */
-  unref(): void;
-}
-
 /** What each runtime binding provides; only `deno.ts` and `bun.ts` know
  * which runtime runs. */
 export interface Binding {
@@ -231,8 +234,14 @@ export interface Binding {
   readonly os: string;
   /** Opens the library at `path`; throws if it cannot. */
   open(path: string): Lib;
-  /** Makes a thread-safe waker that calls `fn(loopId)` on this thread. */
-  createWaker(fn: (loopId: number) => void): Waker;
+  /**
+   * Waits on loop `id`'s poller without blocking this thread, then calls
+   * `onReady` on this thread (once the poller has something, a wake came,
+   * or `timeoutMs` passed). The process stays alive meanwhile.
+   */
+  park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void;
+  /** Drops loop `id`'s pending park, if any (the loop is closing). */
+  forget(id: number): void;
   /** An environment variable, or undefined when unset or not permitted. */
   env(name: string): string | undefined;
 }
