@@ -5,14 +5,14 @@
  *
  * @module
  */
+import { bunBinding } from "./bun.ts";
+import { denoBinding } from "./deno.ts";
 import type { Binding, Lib } from "./symbols.ts";
 
-// Computed names: each type checker sees only its own runtime's binding.
-const bindingModule = "Deno" in globalThis ? "./deno.ts" : "./bun.ts";
-const { binding } = (await import(bindingModule)) as { binding: Binding };
-
+// Both bindings are imported statically (a computed dynamic import would
+// need --allow-read in Deno); only the running runtime's one is made.
 /** The runtime binding in use. */
-export { binding };
+export const binding: Binding = "Deno" in globalThis ? denoBinding() : bunBinding();
 
 /** The build command printed when the shim cannot be found. */
 export const BUILD_COMMAND = "npm run build";

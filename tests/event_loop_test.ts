@@ -1,6 +1,6 @@
 // EventLoop scheduling and lifecycle on the real shim (evergreen semantics
 // 1, 2, 4, 5, 6 of DESIGN.md).
-import { EventLoop, Handler } from "@evloop/evloop";
+import { EventLoop, type Handler } from "@evloop/evloop";
 import { assert, assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { settled, test } from "./_harness.ts";
 
@@ -94,9 +94,9 @@ test("Handler.cancel() of a timer inside an earlier callback of the same pass", 
   using loop = new EventLoop();
   const when = loop.time() + 2;
   let second = false;
-  let h2: Handler | undefined;
-  loop.callAt(when, () => h2!.cancel());
-  h2 = loop.callAt(when, () => second = true);
+  const later: Handler[] = [];
+  loop.callAt(when, () => later[0].cancel());
+  later.push(loop.callAt(when, () => second = true));
   await loop.run();
   assert(!second);
 });
