@@ -36,6 +36,25 @@ export async function drive(
   mode: Mode,
   forever: boolean,
 ): Promise<void> {
+  const woken = { byPark: false };
+  try {
+    await iterate(core, mode, forever, woken);
+  } finally {
+    // A park ends in the shim's waker callback. Deno holds the waiter
+    // thread until the JS task that ran the callback is over, and closing
+    // the poller joins that thread: resolve only after leaving that task,
+    // or a close right after the run (IOLoop.close, EventLoop.destroy)
+    // deadlocks.
+    if (woken.byPark) await macrotask();
+  }
+}
+
+async function iterate(
+  core: LoopCore,
+  mode: Mode,
+  forever: boolean,
+  woken: { byPark: boolean },
+): Promise<void> {
   const now = () => core.poller.now();
   let lastTurn = now();
   for (;;) {
@@ -51,6 +70,7 @@ export async function drive(
     if (core.poll(0) === 0 && timeout !== 0) {
       if (mode === "hosted") {
         await core.park(timeout);
+        woken.byPark = true;
         if (core.closed) return;
         core.poll(0);
       } else {
@@ -64,6 +84,7 @@ export async function drive(
     core.runReady();
     if (mode === "hosted" && now() - lastTurn >= HOST_TURN_MS) {
       await macrotask();
+      woken.byPark = false;
       lastTurn = now();
     } else {
       await undefined;
