@@ -289,7 +289,18 @@ export class IOLoop {
     return defaultLoop;
   }
 
-  /** The loop's mode. */
+  /**
+   * The loop's mode.
+   *
+   * @example The default mode
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new IOLoop();
+   * assertEquals(loop.mode, "hosted");
+   * ```
+   */
   get mode(): Mode {
     return this.#mode;
   }
@@ -361,8 +372,9 @@ export class IOLoop {
    * is given, whenever `fd` is ready for one of `events` (level-triggered:
    * again on every iteration while the condition lasts). `ERROR` is always
    * added to the mask; `events` may carry ERROR bits that were not asked
-   * for, never other kinds. A handler that throws is reported and removed.
-   * The fd should be non-blocking.
+   * for, never other kinds. A handler that throws is reported and removed;
+   * one whose promise rejects is removed when the rejection arrives (it
+   * may have run again meanwhile). The fd should be non-blocking.
    *
    * @example A second handler is refused
    * ```ts
@@ -477,7 +489,7 @@ export class IOLoop {
    * removed it is never called again, even for events already reported.
    * The fd stays open.
    *
-   * @example
+   * @example Removing twice
    * ```ts
    * import { fd, IOLoop } from "@evloop/evloop";
    * import { assert } from "@std/assert";
@@ -612,7 +624,7 @@ export class IOLoop {
    * Removes a timeout that has not fired. Safe inside any function the
    * loop calls, including the timeout's own.
    *
-   * @example
+   * @example Removing before it fires
    * ```ts
    * import { IOLoop } from "@evloop/evloop";
    * import { assert } from "@std/assert";
@@ -708,7 +720,7 @@ export class IOLoop {
    * Stops an interval. Safe inside any function the loop calls, including
    * the interval's own.
    *
-   * @example
+   * @example Clearing twice
    * ```ts
    * import { IOLoop } from "@evloop/evloop";
    * import { assert } from "@std/assert";
@@ -792,7 +804,7 @@ export class IOLoop {
    * in it still run); `start()` then resolves. Everything registered stays,
    * for a later `start()`. Does nothing when the loop is not running.
    *
-   * @example
+   * @example Stopping from a callback
    * ```ts
    * import { IOLoop } from "@evloop/evloop";
    * import { assert } from "@std/assert";
@@ -818,7 +830,7 @@ export class IOLoop {
    * closed loop cannot start again; if it was the default instance,
    * `IOLoop.instance()` makes a new one. Calling it again does nothing.
    *
-   * @example
+   * @example A closed loop cannot start
    * ```ts
    * import { IOLoop } from "@evloop/evloop";
    * import { assertThrows } from "@std/assert";
@@ -848,7 +860,22 @@ export class IOLoop {
     this.#core.close();
   }
 
-  /** Closes the loop (for `using`). */
+  /**
+   * Closes the loop (for `using`).
+   *
+   * @example Closed at the end of the scope
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   * import { assertThrows } from "@std/assert";
+   *
+   * let kept: IOLoop;
+   * {
+   *   using loop = new IOLoop();
+   *   kept = loop;
+   * }
+   * assertThrows(() => kept.start(), Error, "closed");
+   * ```
+   */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -857,7 +884,7 @@ export class IOLoop {
    * Whether the loop is running: true from `start()` until `stop()` or
    * `close()`.
    *
-   * @example
+   * @example Before, during and after a run
    * ```ts
    * import { IOLoop } from "@evloop/evloop";
    * import { assertEquals } from "@std/assert";

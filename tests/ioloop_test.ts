@@ -222,6 +222,26 @@ for (const mode of MODES) {
   });
 }
 
+test("IOLoop.addHandler() works again after fd.close() of a watched fd and number reuse", async () => {
+  const loop = new IOLoop();
+  const [r, w] = fd.pipe();
+  assert(loop.addHandler(r, IOLoop.READ, () => {}));
+  fd.close(r); // fd.close also forgets the fd in every loop
+  assertFalse(loop.removeHandler(r));
+  assertFalse(loop.updateHandler(r, IOLoop.WRITE));
+  // A new fd with (usually) the same number is a new registration.
+  const [r2, w2] = fd.pipe();
+  const seen: number[] = [];
+  assert(loop.addHandler(r2, IOLoop.READ, (n) => {
+    seen.push(n);
+    loop.close();
+  }));
+  fd.write(w2, new Uint8Array([1]));
+  await run(loop, "the handler on the new fd");
+  assertEquals(seen, [r2]);
+  closeAll(w, r2, w2);
+});
+
 test("IOLoop.updateHandler() and removeHandler() return false for an unknown fd", () => {
   const loop = new IOLoop();
   const [r, w] = fd.pipe();

@@ -192,6 +192,33 @@ for (const mode of MODES) {
     loop.close();
   });
 
+  test(`IOLoop handler whose promise rejects is reported and removed (${mode})`, async () => {
+    const fake = new FakePoller(1000);
+    const loop = new IOLoop({ mode, poller: fake });
+    const errors = failures(loop);
+    fake.levels.set(22, IOLoop.READ);
+    fake.levels.set(23, IOLoop.READ);
+    let calls = 0;
+    let good = 0;
+    loop.addHandler(22, IOLoop.READ, async function later() {
+      calls++;
+      await undefined;
+      throw new Error("async boom");
+    });
+    loop.addHandler(23, IOLoop.READ, () => {
+      if (++good === 5) loop.stop();
+    });
+    await run(loop, "the handlers");
+    // Removed once the rejection arrives; it may have run again meanwhile.
+    assertFalse(fake.interest.has(22));
+    assert(calls >= 1 && calls < good);
+    assertEquals(errors.length, calls);
+    for (const [, source] of errors) {
+      assertEquals(source, { kind: "handler", name: "later", fd: 22 });
+    }
+    loop.close();
+  });
+
   test(`IOLoop timeouts and intervals that throw are reported and go on (${mode})`, async () => {
     const fake = new FakePoller(1000);
     const loop = new IOLoop({ mode, poller: fake });
