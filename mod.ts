@@ -34,6 +34,15 @@ export {
   type EventLoopOptions,
   type ExceptionHandler,
 } from "./src/event_loop.ts";
+export {
+  instance,
+  type IOEvent,
+  IOEvents,
+  IOLoop,
+  type IOLoopErrorSource,
+  type IOLoopExceptionHandler,
+  type IOLoopOptions,
+} from "./src/ioloop.ts";
 export { Handler, TimerHandler } from "./src/handler.ts";
 export type { Mode } from "./src/drivers.ts";
 export { SystemError } from "./src/errors.ts";

@@ -1,6 +1,6 @@
 // The two drivers: the host runtime keeps working (hosted), promise chains
 // progress (both), and an idle hosted loop wakes for its fds and timers.
-import { EventLoop, fd } from "@evloop/evloop";
+import { EventLoop, fd, IOLoop } from "@evloop/evloop";
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
 import { test, within } from "./_harness.ts";
 
@@ -99,4 +99,24 @@ test("EventLoop: destroy() right after a parked run ended leaves no waiter behin
     await loop.run();
     loop.destroy();
   }
+});
+
+// A hosted park once ended in a thread-safe callback that Deno runs while
+// holding the calling (waiter) thread, so closing the poller right after a
+// run (which joins that thread) deadlocked. Deno now parks with a
+// nonblocking FFI call; these pin the scenario down.
+test("EventLoop.destroy() right after a hosted runForever() stopped by a timer returns", async () => {
+  const loop = new EventLoop();
+  loop.callLater(5, () => loop.stop());
+  await within(loop.runForever(), 10_000, "runForever()");
+  loop.destroy();
+  assert(loop.destroyed);
+});
+
+test("IOLoop.close() right after a hosted start() stopped by a timeout returns", async () => {
+  const loop = new IOLoop();
+  loop.addTimeout(Date.now() + 5, () => loop.stop());
+  await within(loop.start(), 10_000, "start()");
+  loop.close();
+  assert(!loop.running());
 });
