@@ -52,6 +52,8 @@ double el_now_ms(void);
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
 /* Writes strerror(err) into buf; returns its length. */
 int32_t el_strerror(int32_t err, char *buf, int32_t len);
+/* Writes the kernel's name and release ("Linux 6.1.0") into buf (uname). */
+int32_t el_kernel(char *buf, int32_t len);
 /* Number of loops currently open in the process. */
 int32_t el_loop_count(void);
 

@@ -42,6 +42,13 @@ export const symbols = {
     ],
     result: "i32", // length
   },
+  el_kernel: {
+    parameters: [
+      "buffer", // char *buf: "Linux 6.1.0"
+      "i32", // int32_t len
+    ],
+    result: "i32", // length written
+  },
   el_loop_count: { parameters: [], result: "i32" },
   el_loop_open: { parameters: [], result: "i32" }, // loop id, or -errno
   el_loop_close: {
