@@ -15,7 +15,8 @@ async function idleWake(samples: number): Promise<number[]> {
   const out: number[] = [];
   let sentAt = 0;
   const buf = new Uint8Array(8);
-  const sendLater = () => setTimeout(() => (sentAt = performance.now(), fd.write(w, buf.subarray(0, 1))), 2);
+  const sendLater = () =>
+    setTimeout(() => (sentAt = performance.now(), fd.write(w, buf.subarray(0, 1))), 2);
   loop.addReader(r, () => {
     fd.read(r, buf);
     out.push((performance.now() - sentAt) * 1000);

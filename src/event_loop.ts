@@ -103,6 +103,7 @@ export class EventLoop {
   #core: LoopCore;
   #mode: Mode;
   #state: State = "new";
+  #destroyWhenStopped = false;
   #exceptionHandler: ExceptionHandler = defaultExceptionHandler;
 
   /**
@@ -617,6 +618,7 @@ export class EventLoop {
     this.#state = "running";
     return drive(this.#core, this.#mode, forever).finally(() => {
       if (this.#state === "running") this.#state = "stopped";
+      if (this.#destroyWhenStopped) this.destroy();
     });
   }
 
@@ -671,9 +673,21 @@ export class EventLoop {
     if (threadLoop === this) threadLoop = null;
   }
 
-  /** Destroys the loop unless that was done already (for `using`). */
+  /**
+   * Destroys the loop unless that was done already (for `using`). A running
+   * loop (e.g. started by `switch()`) is stopped and destroyed when its
+   * current iteration ends.
+   */
   [Symbol.dispose](): void {
-    if (this.#state !== "destroyed") this.destroy();
+    if (this.#state === "destroyed" || this.#destroyWhenStopped) return;
+    if (this.#state === "running") {
+      this.#destroyWhenStopped = true;
+      this.#core.requestStop();
+      // The thread may make a new loop at once; this one goes soon.
+      if (threadLoop === this) threadLoop = null;
+      return;
+    }
+    this.destroy();
   }
 }
 

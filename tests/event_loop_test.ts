@@ -329,3 +329,19 @@ test("EventLoop.addSignalHandler() is explicit about not being available yet", (
   // Replaced by the signals implementation; until then it must fail loudly.
   assertThrows(() => loop.addSignalHandler("SIGUSR1", () => {}), Error);
 });
+
+test("EventLoop[Symbol.dispose]() of a running loop stops it and destroys it after the iteration", async () => {
+  let kept: EventLoop;
+  let run: Promise<void>;
+  {
+    using loop = new EventLoop();
+    kept = loop;
+    loop.callLater(10_000, () => {});
+    run = loop.runForever();
+    await loop.switch();
+  }
+  // The thread may make a new loop at once.
+  new EventLoop().destroy();
+  await run;
+  assert(kept.destroyed);
+});
