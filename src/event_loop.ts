@@ -7,7 +7,7 @@
 import { LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { SystemError } from "./errors.ts";
+import { watchError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
 import { Events, NativePoller, type Poller } from "./poller.ts";
 import { isMainThread } from "./thread.ts";
@@ -689,20 +689,6 @@ export class EventLoop {
     }
     this.destroy();
   }
-}
-
-/** The SystemError for a refused watch, with a clear word for EPERM. */
-export function watchError(errno: number, action: string, fd: number): SystemError {
-  const eperm = new SystemError(errno, "epoll_ctl", action);
-  if (eperm.code === "EPERM") {
-    return new SystemError(
-      errno,
-      "epoll_ctl",
-      action,
-      `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
-    );
-  }
-  return eperm;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { watchError } from "./event_loop.ts";
+import { watchError } from "./errors.ts";
 import { type Callback, checkCallback, describe, Handler, retire } from "./handler.ts";
 import { NativePoller, type Poller } from "./poller.ts";
 import { checkFd, checkFinite } from "./validate.ts";
