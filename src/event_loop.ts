@@ -10,7 +10,13 @@ import { drive, type Mode, MODES } from "./drivers.ts";
 import { SystemError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
 import { Events, NativePoller, type Poller } from "./poller.ts";
-import { catchableSignal, SignalCallback, signalName, signalNumber, SignalRegistry } from "./signals.ts";
+import {
+  catchableSignal,
+  SignalCallback,
+  signalName,
+  signalNumber,
+  SignalRegistry,
+} from "./signals.ts";
 import { isMainThread } from "./thread.ts";
 import { checkFd, checkFinite } from "./validate.ts";
 
