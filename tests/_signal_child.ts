@@ -74,7 +74,6 @@ async function cancelThenRemove(): Promise<void> {
 function stormSender(): void {
   const [pid, count] = rest.map(Number);
   for (let i = 0; i < count; i++) process.kill(pid, "SIGUSR1");
-  print({ sent: count });
 }
 
 async function runtimeListener(): Promise<void> {
