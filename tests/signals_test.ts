@@ -12,7 +12,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
-import { SignalCallback, SignalRegistry } from "../src/signals.ts";
+import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals.ts";
 import { isDeno, test, within } from "./_harness.ts";
 
 const SIGUSR1 = 10;
@@ -144,6 +144,26 @@ test("SignalRegistry.set() keeps one watch per signal, with the arg first", asyn
   assertEquals([arg, signo, info.signo, info.pid], ["arg", SIGUSR2, SIGUSR2, process.pid]);
   assert(signals.remove(SIGUSR2));
   assertEquals(lib.el_signal_installed(SIGUSR2), 0);
+});
+
+test("SignalRegistry reports arrivals that overflowed the shim's queue once, as lost", async () => {
+  using loop = new EventLoop();
+  const SIGRT = 40; // real-time signals queue up; standard ones coalesce
+  const codes: number[] = [];
+  SignalRegistry.of(loop._core).add(
+    SIGRT,
+    new SignalCallback((_signo: number, info: SignalInfo) => codes.push(info.code), [], {
+      withInfo: true,
+    }),
+  );
+  // 100 arrivals while the loop does not drain: 64 fit in its queue.
+  const script = `i=0; while [ $i -lt 100 ]; do kill -${SIGRT} ${process.pid}; i=$((i+1)); done`;
+  assertEquals(spawnSync("sh", ["-c", script]).status, 0);
+  loop.callSoon(() => {});
+  await within(loop.run(), 10_000, "one iteration");
+  assertEquals(codes.length, 65);
+  assertEquals(codes.slice(0, 64), new Array(64).fill(0));
+  assertEquals(codes[64], SIGNAL_LOST_CODE);
 });
 
 test("EventLoop signal handlers: both run, cancel() removes one, removeSignalHandler() all and restores the default", async () => {
