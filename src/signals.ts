@@ -74,13 +74,32 @@ const byName = new Map<string, number>();
   }
 }
 
-/** The signal's name ("SIGUSR1"), or "signal 32" when it has none. */
+/**
+ * The signal's name ("SIGUSR1"), or "signal 32" when it has none.
+ *
+ * @example Names as the C library spells them
+ * ```ts
+ * import { signalName } from "./signals.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(signalName(15), "SIGTERM");
+ * ```
+ */
 export function signalName(signo: number): string {
   return nameOf[signo] ?? `signal ${signo}`;
 }
 
 /**
  * Turns a signal number or name into its number.
+ *
+ * @example Names and numbers
+ * ```ts
+ * import { signalNumber } from "./signals.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ *
+ * assertEquals(signalNumber("SIGINT", "Cannot add signal handler"), 2);
+ * assertThrows(() => signalNumber("SIGFOO", "Cannot add signal handler"), RangeError);
+ * ```
  *
  * @param sig A number (1 to `MAX_SIGNAL`) or a name such as `"SIGUSR1"`.
  * @param action What failed, for the message: "Cannot add signal handler".
@@ -128,6 +147,18 @@ export function refusalReason(signo: number): string | undefined {
 
 /**
  * Turns `sig` into a signal number that can be handled.
+ *
+ * @example A refused signal
+ * ```ts
+ * import { catchableSignal } from "./signals.ts";
+ * import { assertThrows } from "@std/assert";
+ *
+ * assertThrows(
+ *   () => catchableSignal("SIGKILL", "Cannot add signal handler"),
+ *   Error,
+ *   "Cannot add signal handler for SIGKILL: SIGKILL cannot be caught",
+ * );
+ * ```
  *
  * @param sig A number or a name.
  * @param action "Cannot add signal handler": the name is appended.
