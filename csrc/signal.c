@@ -112,7 +112,11 @@ static int ring_push(struct sig_slot *s, const int32_t rec[4]) {
       pos = atomic_load(&s->head);
     }
   }
-  memcpy(c->rec, rec, sizeof(c->rec));
+  /* Plain stores: the cell is ours until seq is published. */
+  c->rec[0] = rec[0];
+  c->rec[1] = rec[1];
+  c->rec[2] = rec[2];
+  c->rec[3] = rec[3];
   atomic_store_explicit(&c->seq, pos + 1, memory_order_release);
   return 0;
 }
@@ -157,7 +161,10 @@ static void on_signal(int signo, siginfo_t *info, void *ctx) {
     loop = loop_acquire(id);
     if (loop == NULL)
       continue;
-    if (atomic_load(&s->id) == id) {
+    /* Checked again once pinned: the slot may have passed to a new loop
+     * since the first look. */
+    if (atomic_load(&s->id) == id &&
+        (atomic_load(&s->mask) & BIT(signo)) != 0) {
       if (ring_push(s, rec) != 0)
         atomic_fetch_or(&s->lost, BIT(signo));
       loop_wake_bits(loop, EL_WAKE_SIGNAL);

@@ -215,6 +215,10 @@ test("EventLoop signal handlers: one kill reaches the main loop and loops in two
     ]);
     await within(Promise.all(workers.map((w) => w.events.done)), 10_000, "Workers done");
     await sender.done;
+    // Three loops listened; the last to go restores the default action.
+    assertEquals(lib.el_signal_installed(SIGUSR1), 1);
+    loop.destroy();
+    assertEquals(lib.el_signal_installed(SIGUSR1), 0);
   } finally {
     for (const w of workers) w.worker.terminate();
   }
