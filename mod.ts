@@ -46,5 +46,6 @@ export {
 export { Handler, TimerHandler } from "./src/handler.ts";
 export type { Mode } from "./src/drivers.ts";
 export { SystemError } from "./src/errors.ts";
+export type { SignalInfo } from "./src/signals.ts";
 export * as fd from "./src/fd.ts";
 export { type Info, info } from "./src/info.ts";

@@ -130,6 +130,44 @@ int32_t el_sock_send_oob(int32_t fd, int32_t byte);
 /* Receives the out-of-band byte; returns it (0..255) or -errno. */
 int32_t el_sock_recv_oob(int32_t fd);
 
+/* ---- signal.c: process signals delivered to listening loops ------------ */
+
+/* el_signal_refusal results: why a signal cannot be handled. */
+#define EL_SIGNAL_OK 0          /* it can */
+#define EL_SIGNAL_UNCATCHABLE 1 /* SIGKILL, SIGSTOP: signal(7) */
+#define EL_SIGNAL_FAULT 2       /* SIGSEGV, SIGBUS, SIGFPE, SIGILL: faults */
+#define EL_SIGNAL_PIPE 3        /* SIGPIPE: the runtime keeps it ignored */
+#define EL_SIGNAL_LIBC 4        /* reserved by the C library (NPTL: 32, 33) */
+#define EL_SIGNAL_RUNTIME 5     /* the runtime had a handler at load time */
+
+/* The code of a drained record that stands for records lost to a full
+ * queue (pid and uid are 0). */
+#define EL_SIGNAL_LOST (-32768)
+
+/* Largest signal number (64 on Linux). */
+int32_t el_signal_max(void);
+/* Writes the signal's name ("SIGUSR1", "SIGRTMIN+3") into buf; returns its
+ * length, or -EINVAL for a number without a name. */
+int32_t el_signal_name(int32_t signo, char *buf, int32_t len);
+/* EL_SIGNAL_OK or the EL_SIGNAL_* reason signo is refused; -EINVAL if it
+ * is out of range. */
+int32_t el_signal_refusal(int32_t signo);
+/* Makes loop `id` listen to signo (async-signal-safe forwarding to its
+ * wake eventfd, EL_WAKE_SIGNAL). The first listener in the process
+ * installs the shim's handler, which chains to the action it replaces.
+ * Returns 0 (also when already listening), -EPERM for a refused signal. */
+int32_t el_signal_add(int32_t id, int32_t signo);
+/* Stops loop `id` listening to signo; the last listener in the process
+ * restores the action found at install. Returns 1 if it listened, else 0.
+ * el_loop_close removes every signal of the loop. */
+int32_t el_signal_remove(int32_t id, int32_t signo);
+/* Moves up to `max` pending records of loop `id` into `out` as int32
+ * quadruples (signo, code, pid, uid) from the sender's siginfo, oldest
+ * first; returns how many. */
+int32_t el_signal_drain(int32_t id, int32_t *out, int32_t max);
+/* 1 if the shim's handler is signo's current action, else 0. */
+int32_t el_signal_installed(int32_t signo);
+
 #ifdef __cplusplus
 }
 #endif

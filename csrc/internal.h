@@ -17,6 +17,9 @@ struct el_loop {
   atomic_int users;
   /* 1 while a wake is written and not yet drained: coalesces wakes. */
   atomic_int wake_pending;
+  /* EL_WAKE_* reasons of the pending wake, reported and cleared by the
+   * poller with the wake pseudo-event. */
+  atomic_uint wake_bits;
 
   int backend_fd; /* epoll or kqueue fd */
   int wake_fd;    /* eventfd (epoll); -1 where EVFILT_USER is used */
@@ -40,6 +43,12 @@ struct el_loop {
  * Async-signal-safe. Every successful call is paired with loop_release. */
 struct el_loop *loop_acquire(int32_t id);
 void loop_release(struct el_loop *loop);
+/* Adds EL_WAKE_* `bits` to the loop's pending wake and wakes it
+ * (coalesced; async-signal-safe). Returns 0 or -errno. */
+int loop_wake_bits(struct el_loop *loop, unsigned bits);
+/* Takes the pending wake reasons (EL_WAKE_WAKE if none was given); the
+ * poller calls it after it drained the wake eventfd. */
+unsigned loop_take_wake_bits(struct el_loop *loop);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
 
@@ -53,6 +62,9 @@ int backend_wake(struct el_loop *loop);
 int backend_block(struct el_loop *loop, double timeout_ms);
 /* Drops fd from this loop's interest set, ignoring "not watched". */
 void backend_forget_fd(struct el_loop *loop, int fd);
+
+/* signal.c: drops the loop's signal registrations (el_loop_close). */
+void signal_loop_close(struct el_loop *loop);
 
 /* Monotonic time helpers (core.c). */
 double now_ms(void);

@@ -78,6 +78,7 @@ int32_t el_loop_open(void) {
   loop->timer_fd = -1;
   loop->timer_armed = 0;
   atomic_store(&loop->wake_pending, 0);
+  atomic_store(&loop->wake_bits, 0);
   loop->thread_started = 0;
   loop->closing = 0;
   loop->park_seq = 0;
@@ -123,6 +124,7 @@ int32_t el_loop_close(int32_t id) {
    * write first: they hold no lock, so a short spin is all they need. */
   while (atomic_load(&loop->users) != 0)
     sched_yield();
+  signal_loop_close(loop);
   backend_close(loop);
   pthread_cond_destroy(&loop->cv);
   pthread_mutex_destroy(&loop->mu);
@@ -132,15 +134,28 @@ int32_t el_loop_close(int32_t id) {
   return 0;
 }
 
+int loop_wake_bits(struct el_loop *loop, unsigned bits) {
+  /* The reason first: the poller clears wake_pending before it takes the
+   * bits, so a reason added after that take also writes again. */
+  atomic_fetch_or(&loop->wake_bits, bits);
+  /* One write per burst: the loop clears wake_pending when it drains. */
+  if (atomic_exchange(&loop->wake_pending, 1) == 0)
+    return backend_wake(loop);
+  return 0;
+}
+
+unsigned loop_take_wake_bits(struct el_loop *loop) {
+  unsigned bits = atomic_exchange(&loop->wake_bits, 0);
+  return bits != 0 ? bits : EL_WAKE_WAKE;
+}
+
 int32_t el_loop_wake(int32_t id) {
   struct el_loop *loop = loop_acquire(id);
-  int err = 0;
+  int err;
 
   if (loop == NULL)
     return -ESTALE;
-  /* One write per burst: the loop clears wake_pending when it drains. */
-  if (atomic_exchange(&loop->wake_pending, 1) == 0)
-    err = backend_wake(loop);
+  err = loop_wake_bits(loop, EL_WAKE_WAKE);
   loop_release(loop);
   return err;
 }

@@ -208,6 +208,49 @@ export const symbols = {
     ],
     result: "i32", // the byte, or -errno
   },
+  el_signal_max: { parameters: [], result: "i32" }, // largest signal number
+  el_signal_name: {
+    parameters: [
+      "i32", // int32_t signo
+      "buffer", // char *buf: "SIGUSR1"
+      "i32", // int32_t len
+    ],
+    result: "i32", // length, or -EINVAL for a number without a name
+  },
+  el_signal_refusal: {
+    parameters: [
+      "i32", // int32_t signo
+    ],
+    result: "i32", // EL_SIGNAL_OK (0) or the EL_SIGNAL_* reason, -EINVAL
+  },
+  el_signal_add: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t signo
+    ],
+    result: "i32", // 0, or -EPERM for a refused signal
+  },
+  el_signal_remove: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t signo
+    ],
+    result: "i32", // 1 if the loop listened, else 0
+  },
+  el_signal_drain: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // int32_t *out: (signo, code, pid, uid) quadruples
+      "i32", // int32_t max: quadruples that fit in out
+    ],
+    result: "i32", // quadruples written
+  },
+  el_signal_installed: {
+    parameters: [
+      "i32", // int32_t signo
+    ],
+    result: "i32", // 1 if the shim's handler is the current action
+  },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of the shim's functions. */

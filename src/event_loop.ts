@@ -10,6 +10,13 @@ import { drive, type Mode, MODES } from "./drivers.ts";
 import { watchError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
 import { Events, NativePoller, type Poller } from "./poller.ts";
+import {
+  catchableSignal,
+  SignalCallback,
+  signalName,
+  signalNumber,
+  SignalRegistry,
+} from "./signals.ts";
 import { isMainThread } from "./thread.ts";
 import { checkFd, checkFinite } from "./validate.ts";
 
@@ -518,27 +525,85 @@ export class EventLoop {
   }
 
   /**
-   * Signal handlers arrive with the signals issue.
+   * Runs `callback(...args)` in this loop's thread each time `sig` arrives
+   * (sent to the process by anyone, delivered by the kernel to any
+   * thread). A signal may have many handlers, in this loop and in loops of
+   * other threads; each loop that listens gets every arrival. While any
+   * loop in the process listens, the signal's previous action (the
+   * default, or a handler the runtime installed later) no longer applies,
+   * except that a handler installed before is still called; it is
+   * restored when the last handler goes. Signal handlers do not keep
+   * `run()` alive.
    *
-   * @throws {Error} Always, for now.
+   * Refused: SIGKILL and SIGSTOP (they cannot be caught); SIGSEGV, SIGBUS,
+   * SIGFPE, SIGILL and SIGPIPE (the runtime needs them); the C library's
+   * reserved real-time signals (32, 33); and any signal the runtime had a
+   * handler for when evloop loaded.
+   *
+   * @example Handling SIGUSR2
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const handler = loop.addSignalHandler("SIGUSR2", (tag) => console.log(tag), "usr2");
+   * handler.cancel();
+   * assert(handler.cancelled);
+   * ```
+   *
+   * @param sig A signal number or name ("SIGUSR1").
+   * @returns The Handler whose `cancel()` removes this handler only.
+   * @throws {TypeError} If `sig` is not a number or a string, or callback
+   * is not a function (or is a Handler).
+   * @throws {RangeError} For an unknown signal number or name.
+   * @throws {Error} For a refused signal, with the reason.
    */
-  addSignalHandler(
-    _sig: number | string,
-    _callback: Callback,
-    ..._args: unknown[]
+  addSignalHandler<A extends unknown[]>(
+    sig: number | string,
+    callback: (...args: A) => unknown,
+    ...args: A
   ): Handler {
     this.#alive("add a signal handler");
-    throw new Error("Cannot add a signal handler: not implemented yet");
+    const signo = catchableSignal(sig, "Cannot add signal handler");
+    checkCallback(callback, `add signal handler for ${signalName(signo)}`);
+    const signals = SignalRegistry.of(this.#core);
+    const watch: SignalCallback = new SignalCallback(callback as Callback, args, {
+      onCancel: () => signals.remove(signo, watch),
+    });
+    signals.add(signo, watch);
+    return watch.handler;
   }
 
   /**
-   * Signal handlers arrive with the signals issue.
+   * Removes every handler this loop has for `sig`; when no loop in the
+   * process listens any more, the action that was there before the first
+   * one is restored.
    *
-   * @throws {Error} Always, for now.
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * loop.addSignalHandler("SIGUSR2", () => {});
+   * loop.addSignalHandler("SIGUSR2", () => {});
+   * assert(loop.removeSignalHandler("SIGUSR2"));
+   * assert(!loop.removeSignalHandler("SIGUSR2"));
+   * ```
+   *
+   * @returns Whether a handler was removed.
+   * @throws {TypeError} If `sig` is not a number or a string.
+   * @throws {RangeError} For an unknown signal number or name.
+   * @throws {Error} For SIGKILL and SIGSTOP, which cannot be caught.
    */
-  removeSignalHandler(_sig: number | string): boolean {
+  removeSignalHandler(sig: number | string): boolean {
     this.#alive("remove a signal handler");
-    throw new Error("Cannot remove a signal handler: not implemented yet");
+    const action = "Cannot remove signal handler";
+    const signo = signalNumber(sig, action);
+    if (signalName(signo) === "SIGKILL" || signalName(signo) === "SIGSTOP") {
+      throw new Error(`${action} for ${signalName(signo)}: it cannot be caught`);
+    }
+    return SignalRegistry.of(this.#core).remove(signo);
   }
 
   /**
@@ -669,6 +734,7 @@ export class EventLoop {
       throw new Error("Cannot destroy the loop: it is running (stop it first)");
     }
     this.#state = "destroyed";
+    SignalRegistry.of(this.#core).clear();
     this.#core.close();
     if (threadLoop === this) threadLoop = null;
   }
