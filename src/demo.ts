@@ -70,33 +70,53 @@ export async function runDemo(
     });
   });
 
-  // Client: connect (non-blocking: writable means connected), then send a
-  // message every 10 ms from a timer and read the echoes.
+  // Client: connect (non-blocking: writable means connected), then send
+  // each message 10 ms (a timer) after the previous echo came back. TCP is a
+  // stream: waiting for each echo keeps messages from merging in one read.
   const client = fd.tcpConnect("127.0.0.1", port);
   say(`client: connecting (fd ${client})`);
+  let received = "";
+  const sendNext = () => {
+    const text = messages[echoed];
+    loop.callLater(10, () => {
+      say(`timer: 10 ms later, client sends "${text}"`);
+      fd.write(client, encoder.encode(text));
+    });
+  };
   loop.addWriter(client, () => {
     loop.removeWriter(client);
     const error = fd.socketError(client);
     if (error !== null) throw error;
     say("client: connected");
-    messages.forEach((text, i) => {
-      loop.callLater(10 * (i + 1), () => {
-        say(`timer: ${10 * (i + 1)} ms, client sends "${text}"`);
-        fd.write(client, encoder.encode(text));
-      });
-    });
+    sendNext();
   });
   loop.addReader(client, () => {
     const buf = new Uint8Array(1024);
     const n = fd.read(client, buf);
     if (n === null || n === 0) return;
+    received += decoder.decode(buf.subarray(0, n));
+    if (received.length < messages[echoed].length) return; // the rest is on its way
+    say(`client: received "${received}"`);
+    received = "";
     echoed++;
-    say(`client: received "${decoder.decode(buf.subarray(0, n))}"`);
-    if (echoed === messages.length) {
-      say("client: all echoes back, closing");
-      fd.close(client);
-      fd.close(server);
+    if (echoed < messages.length) {
+      sendNext();
+      return;
     }
+    say("client: all echoes back, closing");
+    guard.cancel();
+    fd.close(client);
+    fd.close(server);
+  });
+  // Never a silent hang: after 10 s, give up loudly and end the run.
+  const guard = loop.callLater(10_000, () => {
+    say("demo: no progress for 10 s, giving up");
+    for (const f of [client, server]) {
+      try {
+        fd.close(f);
+      } catch { /* closed already */ }
+    }
+    loop.stop();
   });
   loop.callLater(5, () => say("timer: 5 ms, the loop is idle between events"));
 

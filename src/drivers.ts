@@ -39,13 +39,7 @@ export async function drive(
   const now = () => core.poller.now();
   let lastTurn = now();
   for (;;) {
-    if (core.stopping || core.closed) {
-      // Deno completes a thread-safe callback (the waker) on a later host
-      // turn, and until then the waiter thread that called it is blocked:
-      // a destroy() right after run() resolved would join it for ever.
-      if (mode === "hosted") await macrotask();
-      return;
-    }
+    if (core.stopping || core.closed) return;
     if (!forever && !core.alive) {
       // Promise chains may still schedule work: let them settle first.
       await macrotask();

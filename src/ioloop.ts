@@ -8,6 +8,7 @@ import { LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
 import { watchError } from "./errors.ts";
+import { catchableSignal, SignalCallback, signalNumber, SignalRegistry } from "./signals.ts";
 import { type Callback, checkCallback, describe, Handler, retire } from "./handler.ts";
 import { NativePoller, type Poller } from "./poller.ts";
 import { checkFd, checkFinite } from "./validate.ts";
@@ -857,7 +858,80 @@ export class IOLoop {
     this.#closed = true;
     this.#timeouts.clear();
     this.#intervals.clear();
+    SignalRegistry.of(this.#core).clear();
     this.#core.close();
+  }
+
+  /**
+   * Calls `handler(signo, siginfo)` (or `handler(arg, signo, siginfo)`) in
+   * this loop's thread each time the process receives `signo`. One handler
+   * per signal per loop: a new one replaces the old (the signal stays
+   * caught meanwhile). `siginfo` carries the sender's `pid`, `uid` and
+   * `code`. A signal handler does not keep the loop from waiting; it wakes
+   * it.
+   *
+   * @example SIGUSR1 with the sender's pid
+   * ```ts
+   * import { IOLoop, type SignalInfo } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   * import process from "node:process";
+   *
+   * const loop = new IOLoop();
+   * let sender = -1;
+   * loop.addSignalHandler("SIGUSR1", (_signo: number, info: SignalInfo) => {
+   *   sender = info.pid;
+   *   loop.close();
+   * });
+   * loop.addCallback(() => process.kill(process.pid, "SIGUSR1"));
+   * await loop.start();
+   * assertEquals(sender, process.pid);
+   * ```
+   *
+   * @param signo A signal number or name ("SIGUSR1").
+   * @throws {RangeError} For an unknown signal; {TypeError} for another type.
+   * @throws {Error} For a signal that cannot or must not be caught (SIGKILL,
+   * SIGSTOP, SIGSEGV, one the runtime uses...), saying why.
+   */
+  addSignalHandler(
+    signo: number | string,
+    handler: (...args: never[]) => unknown,
+    arg?: unknown,
+  ): void {
+    const action = `Cannot add signal handler for ${signo}`;
+    this.#open(action);
+    checkCallback(handler, `add signal handler for ${signo}`);
+    const sig = catchableSignal(signo, "Cannot add signal handler");
+    SignalRegistry.of(this.#core).set(
+      sig,
+      new SignalCallback(handler as Callback, arg === undefined ? [] : [arg], {
+        withInfo: true,
+      }),
+    );
+  }
+
+  /**
+   * Removes this loop's handler for `signo`. When no loop in the process
+   * listens any more, the action installed before evloop is restored.
+   *
+   * @example
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * loop.addSignalHandler("SIGUSR2", () => {});
+   * assert(loop.removeSignalHandler("SIGUSR2"));
+   * assert(!loop.removeSignalHandler("SIGUSR2"));
+   * loop.close();
+   * ```
+   *
+   * @returns Whether a handler was removed.
+   */
+  removeSignalHandler(signo: number | string): boolean {
+    if (this.#closed) return false;
+    return SignalRegistry.of(this.#core).remove(
+      signalNumber(signo, "Cannot remove signal handler"),
+    );
   }
 
   /**

@@ -324,12 +324,6 @@ test("EventLoop.callFromThread() on the loop's own thread queues and runs", asyn
   assertEquals(got, [7]);
 });
 
-test("EventLoop.addSignalHandler() is explicit about not being available yet", () => {
-  using loop = new EventLoop();
-  // Replaced by the signals implementation; until then it must fail loudly.
-  assertThrows(() => loop.addSignalHandler("SIGUSR1", () => {}), Error);
-});
-
 test("EventLoop[Symbol.dispose]() of a running loop stops it and destroys it after the iteration", async () => {
   let kept: EventLoop;
   let run: Promise<void>;
