@@ -200,12 +200,17 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   for (i = 0; i < n; i++) {
     int fd = events[i].data.fd;
     if (fd == TAG_WAKE) {
-      /* Clear the flag before draining: a wake racing with the drain then
-       * writes again instead of being lost. */
-      atomic_store(&loop->wake_pending, 0);
+      /* Read the eventfd, then clear the flag. The other order loses
+       * wakes: a waker that sets the flag and writes between the clear
+       * and the read has its write consumed here, leaving the flag set
+       * with an empty counter, so every later waker skips its write and
+       * the loop sleeps through them. In this order a waker that finds
+       * the flag still set is covered by the caller's work after this
+       * returns (it drains what was queued before the flag was seen). */
       if (read(loop->wake_fd, &drained, sizeof(drained)) == -1) {
         /* EAGAIN: drained by an earlier pass already. */
       }
+      atomic_store(&loop->wake_pending, 0);
       woke = 1;
     } else if (fd == TAG_TIMER) {
       if (read(loop->timer_fd, &drained, sizeof(drained)) == -1) {

@@ -83,6 +83,41 @@ int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t));
  * el_poller_wait(id, ..., 0). */
 int32_t el_loop_park(int32_t id, double timeout_ms);
 
+/* ---- inbox.c: cross-thread calls --------------------------------------- */
+
+/* Each loop has an inbox: a FIFO of byte messages that any thread may post
+ * to and the loop's thread drains. A message is the UTF-8 JSON text of an
+ * array whose head is the name the loop exposed and whose tail is the
+ * arguments, e.g. ["tick",1,"two"]; the loop calls the function exposed
+ * under that name (loop.expose) with those arguments, on its own thread.
+ * Bounded: at most EL_INBOX_DEFAULT_MSGS messages and
+ * EL_INBOX_DEFAULT_BYTES payload bytes are queued until changed with
+ * el_inbox_set_limit. The inbox does not keep a loop running. */
+#define EL_INBOX_DEFAULT_MSGS 65536
+#define EL_INBOX_DEFAULT_BYTES (16 * 1024 * 1024)
+
+/* Posts a copy of msg[0..len) to loop `id` and wakes it (coalesced: one
+ * eventfd write per burst). Thread-safe: for native threads of any kind
+ * (another library's worker, a device callback); not async-signal-safe (it
+ * allocates). Posts from one thread are delivered in the order they were
+ * made. Returns 0; -ESTALE if the loop was closed (the id is never
+ * followed, so a handle may outlive its loop); -EAGAIN if the inbox is
+ * full (nothing was queued: retry once the loop has drained);
+ * -EMSGSIZE if len exceeds the byte limit (it could never fit); -EINVAL
+ * for len <= 0; -ENOMEM. */
+int32_t el_inbox_post(int32_t id, const uint8_t *msg, int32_t len);
+/* Moves up to `max` messages, oldest first, into out[0..len) as records
+ * (uint32 little-endian length, then the bytes) and frees them. Returns
+ * the number of records; -ENOBUFS with the size the first record needs
+ * written to out[0..4) (little-endian) when it does not fit in len.
+ * Called by the loop's thread only. */
+int32_t el_inbox_drain(int32_t id, uint8_t *out, int32_t len, int32_t max);
+/* Messages currently queued. */
+int32_t el_inbox_count(int32_t id);
+/* Sets the limits (both >= 1). Lowering them drops nothing already
+ * queued: posts are refused until the inbox is below them again. */
+int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
+
 /* ---- epoll.c / kqueue.c: the poller ------------------------------------ */
 
 /* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s

@@ -37,6 +37,16 @@ struct el_loop {
   double park_timeout;
   void (*waker)(int32_t);
   int32_t id;
+
+  /* The cross-thread inbox (inbox.c): a FIFO of posted messages, bounded
+   * by message count and payload bytes; every field under inbox_mu. */
+  pthread_mutex_t inbox_mu;
+  struct inbox_node *inbox_head;
+  struct inbox_node *inbox_tail;
+  uint32_t inbox_msgs;
+  uint32_t inbox_bytes;
+  uint32_t inbox_max_msgs;
+  uint32_t inbox_max_bytes;
 };
 
 /* Finds an open loop and pins it (users + 1); NULL for a stale id.
@@ -65,6 +75,11 @@ void backend_forget_fd(struct el_loop *loop, int fd);
 
 /* signal.c: drops the loop's signal registrations (el_loop_close). */
 void signal_loop_close(struct el_loop *loop);
+
+/* The inbox's lifetime (inbox.c), called by el_loop_open before the id is
+ * published and by el_loop_close once no poster holds the loop. */
+void inbox_init(struct el_loop *loop);
+void inbox_free(struct el_loop *loop);
 
 /* Monotonic time helpers (core.c). */
 double now_ms(void);

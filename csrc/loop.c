@@ -92,6 +92,7 @@ int32_t el_loop_open(void) {
   }
   pthread_mutex_init(&loop->mu, NULL);
   pthread_cond_init(&loop->cv, NULL);
+  inbox_init(loop);
   open_count++;
   atomic_store(&loop->gen, gen);
   pthread_mutex_unlock(&table_mu);
@@ -126,6 +127,8 @@ int32_t el_loop_close(int32_t id) {
     sched_yield();
   signal_loop_close(loop);
   backend_close(loop);
+  /* Messages nobody drained are freed with the loop. */
+  inbox_free(loop);
   pthread_cond_destroy(&loop->cv);
   pthread_mutex_destroy(&loop->mu);
   pthread_mutex_lock(&table_mu);
