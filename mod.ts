@@ -44,6 +44,8 @@ export {
   type IOLoopOptions,
 } from "./src/ioloop.ts";
 export { Handler, TimerHandler } from "./src/handler.ts";
+export { RemoteLoop } from "./src/remote_loop.ts";
+export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
 export type { Mode } from "./src/drivers.ts";
 export { SystemError } from "./src/errors.ts";
 export type { SignalInfo } from "./src/signals.ts";

@@ -84,6 +84,37 @@ export const symbols = {
     ],
     result: "i32",
   },
+  el_inbox_post: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // const uint8_t *msg: UTF-8 JSON [name, ...args]
+      "i32", // int32_t len
+    ],
+    result: "i32", // 0, -ESTALE, -EAGAIN (full), -EMSGSIZE, -EINVAL
+  },
+  el_inbox_drain: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // uint8_t *out: records (uint32 LE length, bytes)
+      "i32", // int32_t len
+      "i32", // int32_t max: records to take at most
+    ],
+    result: "i32", // records written, or -ENOBUFS (size needed in out[0..4))
+  },
+  el_inbox_count: {
+    parameters: [
+      "i32", // int32_t id
+    ],
+    result: "i32", // messages queued
+  },
+  el_inbox_set_limit: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t max_msgs
+      "i32", // int32_t max_bytes
+    ],
+    result: "i32",
+  },
   el_poller_ctl: {
     parameters: [
       "i32", // int32_t id

@@ -19,6 +19,7 @@ import {
 } from "./signals.ts";
 import { isMainThread } from "./thread.ts";
 import { checkFd, checkFinite } from "./validate.ts";
+import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -36,6 +37,14 @@ export interface EventLoopOptions {
    * @default {a new poller of the shim}
    */
   poller?: Poller;
+  /**
+   * Bounds the cross-thread inbox: once it holds `messages` calls or
+   * `bytes` bytes of their JSON, `RemoteLoop.callFromThread` returns false
+   * (and `el_inbox_post` -EAGAIN) until the loop has drained.
+   *
+   * @default {{ messages: 65536, bytes: 16777216 }}
+   */
+  inboxLimit?: InboxLimit;
 }
 
 /** Receives a callback's exception: the error and the failed handler. */
@@ -108,6 +117,7 @@ function defaultExceptionHandler(error: unknown, handler: Handler): void {
  */
 export class EventLoop {
   #core: LoopCore;
+  #inbox: Inbox;
   #mode: Mode;
   #state: State = "new";
   #destroyWhenStopped = false;
@@ -137,6 +147,12 @@ export class EventLoop {
       options.poller ?? new NativePoller(),
       (error, handler) => this.#report(error, handler),
     );
+    try {
+      this.#inbox = new Inbox(this.#core, options.inboxLimit);
+    } catch (error) {
+      this.#core.close();
+      throw error;
+    }
     threadLoop = this;
   }
 
@@ -303,6 +319,83 @@ export class EventLoop {
     const handler = this.callSoon(callback, ...args);
     this.#core.wake();
     return handler;
+  }
+
+  /**
+   * Makes `fn` callable from other threads by name: a Worker (or a native
+   * thread, through `el_inbox_post`) posts `[name, ...args]` and the loop
+   * runs `fn(...args)` on its own thread, in the iteration that drains the
+   * post. Exceptions go to the exception handler; a call to a name that
+   * is not exposed is reported there too.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, RemoteLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const seen: string[] = [];
+   * loop.expose("greet", (who: string) => {
+   *   seen.push(`hello ${who}`);
+   *   loop.stop();
+   * });
+   * RemoteLoop.from(loop.threadHandle()).callFromThread("greet", "worker");
+   * await loop.runForever();
+   * assertEquals(seen, ["hello worker"]);
+   * ```
+   *
+   * @throws {TypeError} If name is not a non-empty string or fn is not a
+   * function.
+   * @throws {Error} If the name is already exposed.
+   */
+  expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): void {
+    this.#alive(`expose "${name}"`);
+    this.#inbox.expose(name, fn as Callback);
+  }
+
+  /**
+   * Withdraws a name given to `expose`; later calls to it are reported to
+   * the exception handler.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * loop.expose("ping", () => {});
+   * assert(loop.unexpose("ping"));
+   * assert(!loop.unexpose("ping"));
+   * ```
+   *
+   * @returns Whether the name was exposed.
+   */
+  unexpose(name: string): boolean {
+    this.#alive(`unexpose "${name}"`);
+    return this.#inbox.unexpose(name);
+  }
+
+  /**
+   * A plain object naming this loop's inbox, for `RemoteLoop.from()` in
+   * any Worker of this process: send it with `postMessage`. It carries the
+   * loop id (with its generation: once this loop is destroyed, posts with
+   * it throw instead of reaching a later loop) and the shim's path.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const handle = loop.threadHandle();
+   * assertEquals(structuredClone(handle), handle);
+   * ```
+   *
+   * @throws {Error} For a loop on a fake poller.
+   */
+  threadHandle(): ThreadHandle {
+    this.#alive("make a thread handle");
+    return this.#inbox.handle();
   }
 
   /**
