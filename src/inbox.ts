@@ -94,7 +94,7 @@ export class Inbox {
     if (limit !== undefined) this.setLimit(limit);
     if (this.#id >= 0) {
       core.addWakeListener((bits) => {
-        if ((bits & (Wake.WAKE | Wake.INBOX)) !== 0) this.drain();
+        if ((bits & Wake.INBOX) !== 0) this.drain();
       });
     }
   }
