@@ -19,13 +19,25 @@ export interface NativePummel {
 const path = libraryPath.replace(/libevloop\.(so|dylib)$/, "libevloop_pummel.$1");
 const cPath = new TextEncoder().encode(`${libraryPath}\0`);
 
+interface DenoFfi {
+  dlopen(path: string, symbols: Record<string, unknown>): {
+    symbols: {
+      pummel_start(lib: Uint8Array, id: number, threads: number, n: number): number;
+      pummel_join(): number;
+      pummel_elapsed_ms(): number;
+    };
+  };
+}
+
 async function open(): Promise<NativePummel> {
   if ("Deno" in globalThis) {
-    const lib = Deno.dlopen(path, {
+    // Reached through globalThis: tsc checks this file with Bun's types.
+    const deno = (globalThis as unknown as { Deno: DenoFfi }).Deno;
+    const lib = deno.dlopen(path, {
       pummel_start: { parameters: ["buffer", "i32", "i32", "i32"], result: "i32" },
       pummel_join: { parameters: [], result: "i32" },
       pummel_elapsed_ms: { parameters: [], result: "f64" },
-    } as const);
+    });
     return {
       start: (id, t, n) => lib.symbols.pummel_start(cPath, id, t, n),
       join: () => lib.symbols.pummel_join(),

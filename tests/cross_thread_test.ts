@@ -124,7 +124,9 @@ test("RemoteLoop.callFromThread() pummel: 4 Workers x 100,000 calls, each once a
     assertGreater(hopsDuring, 1);
     console.log(
       `pummel: ${WORKERS * COUNT} calls from ${WORKERS} Workers in ${ms.toFixed(0)} ms ` +
-        `(${Math.round((WORKERS * COUNT) / (ms / 1000))} calls/s, ${refused} refused and retried, ` +
+        `(${
+          Math.round((WORKERS * COUNT) / (ms / 1000))
+        } calls/s, ${refused} refused and retried, ` +
         `${hopsDuring} of ${roundTrips} socketpair hops during the pummel)`,
     );
   } finally {
@@ -289,7 +291,7 @@ test("RemoteLoop.callFromThread() arguments round-trip as JSON and others throw 
     null,
     true,
     -1.5,
-    "héllo \u{1F600} \ud800 \n\"",
+    'héllo \u{1F600} \ud800 \n"',
     [1, [2, [3]]],
     { a: { b: [null, "c"] }, "": 0 },
     Object.assign(Object.create(null), { k: "null prototype" }),
