@@ -12,6 +12,7 @@ import { catchableSignal, SignalCallback, signalNumber, SignalRegistry } from ".
 import { type Callback, checkCallback, describe, Handler, retire } from "./handler.ts";
 import { NativePoller, type Poller } from "./poller.ts";
 import { checkFd, checkFinite } from "./validate.ts";
+import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
 
 /**
  * The event masks of `addHandler` and of what handlers receive (epoll's
@@ -60,6 +61,12 @@ export interface IOLoopOptions {
    * @default {a new poller of the shim}
    */
   poller?: Poller;
+  /**
+   * Bounds the cross-thread inbox (see `EventLoopOptions.inboxLimit`).
+   *
+   * @default {{ messages: 65536, bytes: 16777216 }}
+   */
+  inboxLimit?: InboxLimit;
 }
 
 /**
@@ -214,6 +221,7 @@ export class IOLoop {
   static readonly ERROR = IOEvents.ERROR;
 
   #core: LoopCore;
+  #inbox: Inbox;
   #mode: Mode;
   #exceptionHandler: IOLoopExceptionHandler = defaultExceptionHandler;
   #sources = new WeakMap<Handler, IOLoopErrorSource>();
@@ -259,7 +267,59 @@ export class IOLoop {
       options.poller ?? new NativePoller(),
       (error, handler) => this.#failed(error, handler),
     );
+    this.#inbox = new Inbox(this.#core, options.inboxLimit);
     this.#wallOffset = Date.now() - this.#core.poller.now();
+  }
+
+  /**
+   * Makes `fn` callable by name from other threads (Workers through
+   * `RemoteLoop`, native threads through `el_inbox_post`); it runs on this
+   * loop's thread, and an exception is reported as a callback's.
+   *
+   * @example
+   * ```ts
+   * import { IOLoop, RemoteLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const got: number[] = [];
+   * loop.expose("add", (a: number, b: number) => {
+   *   got.push(a + b);
+   *   loop.close();
+   * });
+   * RemoteLoop.from(loop.threadHandle()).callFromThread("add", 1, 2);
+   * await loop.start();
+   * assertEquals(got, [3]);
+   * ```
+   *
+   * @returns The loop.
+   * @throws {Error} If the name is taken or the loop is closed.
+   */
+  expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): IOLoop {
+    this.#open(`Cannot expose "${name}"`);
+    this.#inbox.expose(name, fn as Callback);
+    return this;
+  }
+
+  /**
+   * A plain object naming this loop for `RemoteLoop.from()` in any Worker
+   * (see `EventLoop.threadHandle`).
+   *
+   * @example
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * assertEquals(structuredClone(loop.threadHandle()), loop.threadHandle());
+   * loop.close();
+   * ```
+   *
+   * @throws {Error} If the loop is closed.
+   */
+  threadHandle(): ThreadHandle {
+    this.#open("Cannot make a thread handle");
+    return this.#inbox.handle();
   }
 
   /**

@@ -1,0 +1,55 @@
+// IOLoop's cross-thread entry: turbo's add_callback was not thread-safe;
+// exposed functions posted through RemoteLoop are.
+import { IOLoop, RemoteLoop } from "@evloop/evloop";
+import { assert, assertEquals } from "@std/assert";
+import { test, within } from "./_harness.ts";
+import { TestWorker } from "./_test_worker.ts";
+
+test("IOLoop.expose() runs a function posted through its threadHandle() on the loop", async () => {
+  const loop = new IOLoop();
+  const got: unknown[] = [];
+  loop.expose("add", (a: number, b: { x: string }) => {
+    got.push(a, b.x);
+    loop.close();
+  });
+  assert(RemoteLoop.from(loop.threadHandle()).callFromThread("add", 2, { x: "y" }));
+  await within(loop.start(), 10_000, "the posted call");
+  assertEquals(got, [2, "y"]);
+});
+
+for (const mode of ["hosted", "exclusive"] as const) {
+  test(`IOLoop: a Worker's RemoteLoop post wakes an idle loop and runs in order (${mode})`, async () => {
+    const loop = new IOLoop({ mode });
+    const got: number[] = [];
+    loop.expose("n", (n: number) => {
+      got.push(n);
+      if (got.length === 3) loop.close();
+    });
+    const worker = await TestWorker.start();
+    try {
+      const handle = loop.threadHandle();
+      const started = loop.start();
+      for (const n of [1, 2, 3]) {
+        worker.send({ scenario: "post-once", handle, name: "n", args: [n] });
+        assert((await within(worker.next(), 30_000, "the Worker's post")).ok);
+      }
+      await within(started, 30_000, "the three calls");
+      assertEquals(got, [1, 2, 3]);
+    } finally {
+      worker.terminate();
+    }
+  });
+}
+
+test("IOLoop: posting to a closed IOLoop fails with a clear error", () => {
+  const loop = new IOLoop();
+  const handle = loop.threadHandle();
+  loop.close();
+  let message = "";
+  try {
+    RemoteLoop.from(handle).callFromThread("x");
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assert(message.includes("destroyed") || message.includes("closed"), message);
+});
