@@ -10,11 +10,13 @@
  *
  * @module
  */
-import { EventLoop, type Mode } from "../../mod.ts";
+import { EventLoop, type Handler, type Mode } from "../../mod.ts";
 import { args, destroyLoop, emit, intArg, now, quantile, spread } from "./_common.ts";
 
 interface Scheduler {
-  later(ms: number, cb: () => void): () => void;
+  /** Schedules `cb`; returns the token `cancel` takes. */
+  later(ms: number, cb: () => void): unknown;
+  cancel(token: unknown): void;
   run(): Promise<void>;
   done(): Promise<void>;
 }
@@ -22,10 +24,8 @@ interface Scheduler {
 function evloop(mode: Mode): Scheduler {
   const loop = new EventLoop({ mode });
   return {
-    later(ms, cb) {
-      const h = loop.callLater(ms, cb);
-      return () => h.cancel();
-    },
+    later: (ms, cb) => loop.callLater(ms, cb),
+    cancel: (token) => (token as Handler).cancel(),
     run: () => loop.run(),
     done: () => destroyLoop(loop),
   };
@@ -42,10 +42,11 @@ function host(): Scheduler {
         cb();
         if (--pending === 0) resolve();
       }, ms);
-      return () => {
-        clearTimeout(id);
-        if (--pending === 0) resolve();
-      };
+      return id;
+    },
+    cancel(token) {
+      clearTimeout(token as number);
+      if (--pending === 0) resolve();
     },
     run: () => pending === 0 ? Promise.resolve() : all,
     done: () => Promise.resolve(),
@@ -75,12 +76,12 @@ async function spreadRun(k: number, spanMs: number): Promise<number> {
 async function cancelRun(k: number, spanMs: number): Promise<number> {
   const s = make();
   const rand = spread();
-  const cancels: (() => void)[] = new Array(k);
+  const tokens: unknown[] = new Array(k);
   let fired = 0;
   const cb = () => void fired++;
   const t0 = now();
-  for (let i = 0; i < k; i++) cancels[i] = s.later(rand() * spanMs, cb);
-  for (let i = 0; i < k; i++) cancels[i]();
+  for (let i = 0; i < k; i++) tokens[i] = s.later(rand() * spanMs, cb);
+  for (let i = 0; i < k; i++) s.cancel(tokens[i]);
   const t = now() - t0;
   await s.run(); // returns at once: nothing is left
   await s.done();
