@@ -1,5 +1,5 @@
 /**
- * A binary min-heap of timers ordered by (when, seq), with lazy
+ * A 4-ary min-heap of timers ordered by (when, seq), with lazy
  * cancellation: a cancelled timer stays until it surfaces, and the heap is
  * rebuilt when cancelled ones outnumber the live (Tornado's rule).
  *
@@ -35,7 +35,7 @@ export class TimerHeap {
     const s = timer.seq;
     let i = this.#size++;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const pw = when[parent];
       if (w > pw || (w === pw && s > seq[parent])) break;
       items[i] = items[parent];
@@ -111,19 +111,25 @@ export class TimerHeap {
     const seq = this.#seq;
     const n = this.#size;
     for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      let child = left;
-      if (
-        right < n &&
-        (when[right] < when[left] || (when[right] === when[left] && seq[right] < seq[left]))
-      ) child = right;
-      const cw = when[child];
-      if (w < cw || (w === cw && s < seq[child])) break;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      // The smallest of up to four children, which sit side by side.
+      let child = first;
+      let cw = when[first];
+      let cs = seq[first];
+      const end = first + 4 < n ? first + 4 : n;
+      for (let j = first + 1; j < end; j++) {
+        const jw = when[j];
+        if (jw < cw || (jw === cw && seq[j] < cs)) {
+          child = j;
+          cw = jw;
+          cs = seq[j];
+        }
+      }
+      if (w < cw || (w === cw && s < cs)) break;
       items[i] = items[child];
       when[i] = cw;
-      seq[i] = seq[child];
+      seq[i] = cs;
       i = child;
     }
     items[i] = item;
@@ -149,6 +155,6 @@ export class TimerHeap {
     this.#size = k;
     this.#cancelled = 0;
     // Floyd's bottom-up heap construction.
-    for (let i = (k >> 1) - 1; i >= 0; i--) this.#siftDown(i, items[i]!, when[i], seq[i]);
+    for (let i = (k - 2) >> 2; i >= 0; i--) this.#siftDown(i, items[i]!, when[i], seq[i]);
   }
 }
