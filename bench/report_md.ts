@@ -12,6 +12,7 @@ const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
 /** Three significant digits, thousands separated. */
 export function fmt(v: number): string {
   if (!Number.isFinite(v)) return "–";
+  if (Number.isInteger(v) && Math.abs(v) < 1000) return String(v);
   const a = Math.abs(v);
   const digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3;
   return v.toLocaleString("en-US", {
@@ -23,7 +24,8 @@ export function fmt(v: number): string {
 /** "≤ 1.15×" and the like. */
 export function targetText(t: Target, unit = "×"): string {
   const op = t.op === "<=" ? "≤" : t.op === "<" ? "<" : "≥";
-  return unit === "×" ? `${op} ${t.limit}×` : `${op} ${t.limit.toLocaleString("en-US")} ${unit}`;
+  if (unit === "×") return `${op} ${t.limit}×`;
+  return `${op} ${t.limit.toLocaleString("en-US")}${unit ? ` ${unit}` : ""}`;
 }
 
 function verdict(met: boolean | undefined): string {
@@ -46,7 +48,10 @@ function targetRows(results: Results): string[] {
       for (const k of c.checks) {
         const key = `${c.title.split(":")[0]}: ${k.label}`;
         const row = rows.get(key) ?? { target: targetText(k.target, k.unit), cells: new Map() };
-        row.cells.set(rt, note ?? `${fmt(k.summary.median)} ${k.unit} ${verdict(k.met)}`);
+        row.cells.set(
+          rt,
+          note ?? `${fmt(k.summary.median)}${k.unit ? ` ${k.unit}` : ""} ${verdict(k.met)}`,
+        );
         rows.set(key, row);
       }
     }
@@ -90,11 +95,8 @@ function caseSection(c: CaseResult): string[] {
   if (c.checks.length > 0) {
     out.push("| Target on a median | Median | Target |", "|---|---:|---|");
     for (const k of c.checks) {
-      out.push(
-        `| ${k.label} | ${fmt(k.summary.median)} ${k.unit} | ${targetText(k.target, k.unit)} ${
-          verdict(k.met)
-        } |`,
-      );
+      const figure = `${fmt(k.summary.median)}${k.unit ? ` ${k.unit}` : ""}`;
+      out.push(`| ${k.label} | ${figure} | ${targetText(k.target, k.unit)} ${verdict(k.met)} |`);
     }
     out.push("");
   }

@@ -14,7 +14,13 @@ test("TimerHeap pops live timers in (when, seq) order across compactions", () =>
   const timers: TimerHandler[] = [];
   for (let seq = 0; seq < 5000; seq++) {
     // Few distinct deadlines: ties must fall back on the sequence.
-    const t = new TimerHandler(Math.floor(rand() * 100), seq, () => {}, [], () => heap.noteCancelled());
+    const t = new TimerHandler(
+      Math.floor(rand() * 100),
+      seq,
+      () => {},
+      [],
+      () => heap.noteCancelled(),
+    );
     heap.push(t);
     timers.push(t);
   }
