@@ -8,6 +8,8 @@
 // deno-lint-ignore no-explicit-any
 export type Callback = (...args: any[]) => unknown;
 
+const NO_ARGS: unknown[] = [];
+
 /** Runs a handler's callback (the loop's private entry). */
 export let invoke: (handler: Handler) => unknown;
 /** Marks a handler cancelled without calling its cancel hook. */
@@ -42,7 +44,10 @@ export class Handler {
     onCancel?: (handler: Handler) => void,
   ) {
     this.#callback = callback;
-    this.#args = args;
+    // Most callbacks take no arguments: sharing one empty array lets each
+    // call's rest array die young instead of living as long as the handler
+    // (a million pending timers held a million empty arrays; bench: timers).
+    this.#args = args.length === 0 ? NO_ARGS : args;
     this.#onCancel = onCancel;
   }
 

@@ -1,0 +1,116 @@
+/**
+ * Timers, three ways:
+ * - `spread`: N timers with delays spread over SPAN ms (a fixed
+ *   pseudo-random order), timed from the first schedule to the last fire;
+ * - `cancel`: N timers scheduled, then all cancelled (SPAN as above);
+ * - `lateness`: N timers of 1–10 ms; p50/p99 of (fire time − due time).
+ * Variants: evloop `exclusive`, `hosted`; `settimeout` (setTimeout and
+ * clearTimeout of the runtime).
+ * Usage: timers.ts VARIANT KIND N SPAN_MS.
+ *
+ * @module
+ */
+import { EventLoop, type Handler, type Mode } from "../../mod.ts";
+import { args, emit, intArg, now, quantile, spread } from "./_common.ts";
+
+interface Scheduler {
+  /** Schedules `cb`; returns the token `cancel` takes. */
+  later(ms: number, cb: () => void): unknown;
+  cancel(token: unknown): void;
+  run(): Promise<void>;
+  done(): Promise<void>;
+}
+
+function evloop(mode: Mode): Scheduler {
+  const loop = new EventLoop({ mode });
+  return {
+    later: (ms, cb) => loop.callLater(ms, cb),
+    cancel: (token) => (token as Handler).cancel(),
+    run: () => loop.run(),
+    done: () => Promise.resolve(loop.destroy()),
+  };
+}
+
+function host(): Scheduler {
+  let pending = 0;
+  let resolve: () => void = () => {};
+  const all = new Promise<void>((r) => resolve = r);
+  return {
+    later(ms, cb) {
+      pending++;
+      const id = setTimeout(() => {
+        cb();
+        if (--pending === 0) resolve();
+      }, ms);
+      return id;
+    },
+    cancel(token) {
+      clearTimeout(token as number);
+      if (--pending === 0) resolve();
+    },
+    run: () => pending === 0 ? Promise.resolve() : all,
+    done: () => Promise.resolve(),
+  };
+}
+
+const variant = args[0];
+const kind = args[1];
+const n = intArg(2, 1_000_000);
+const span = intArg(3, 1000);
+const make = () => variant === "settimeout" ? host() : evloop(variant as Mode);
+
+async function spreadRun(k: number, spanMs: number): Promise<number> {
+  const s = make();
+  const rand = spread();
+  let fired = 0;
+  const cb = () => void fired++;
+  const t0 = now();
+  for (let i = 0; i < k; i++) s.later(rand() * spanMs, cb);
+  await s.run();
+  const t = now() - t0;
+  await s.done();
+  if (fired !== k) throw new Error(`Fired ${fired} of ${k} timers`);
+  return t;
+}
+
+async function cancelRun(k: number, spanMs: number): Promise<number> {
+  const s = make();
+  const rand = spread();
+  const tokens: unknown[] = new Array(k);
+  let fired = 0;
+  const cb = () => void fired++;
+  const t0 = now();
+  for (let i = 0; i < k; i++) tokens[i] = s.later(rand() * spanMs, cb);
+  for (let i = 0; i < k; i++) s.cancel(tokens[i]);
+  const t = now() - t0;
+  await s.run(); // returns at once: nothing is left
+  await s.done();
+  if (fired !== 0) throw new Error(`${fired} cancelled timers fired`);
+  return t;
+}
+
+async function latenessRun(k: number): Promise<{ p50: number; p99: number }> {
+  const s = make();
+  const rand = spread();
+  const late: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const delay = 1 + 9 * rand();
+    const due = now() + delay;
+    s.later(delay, () => void late.push(now() - due));
+  }
+  await s.run();
+  await s.done();
+  return { p50: quantile(late, 0.5), p99: quantile(late, 0.99) };
+}
+
+if (kind === "spread") {
+  await spreadRun(Math.floor(n / 10), span / 10); // warm-up
+  emit({ ms: await spreadRun(n, span) });
+} else if (kind === "cancel") {
+  await cancelRun(Math.floor(n / 10), span);
+  emit({ ms: await cancelRun(n, span) });
+} else {
+  await latenessRun(n); // warm-up: a whole run (a cold first run stalls on JIT work)
+  const { p50, p99 } = await latenessRun(n);
+  emit({ p50_ms: p50, p99_ms: p99 });
+}

@@ -1,0 +1,190 @@
+/**
+ * The benchmark orchestrator behind `npm run bench` and `cli.ts bench`.
+ *
+ * For each runtime (Deno, Bun) and each case it runs every variant in its
+ * own process, interleaved (A B C, A B C, ...): a warm-up round that is
+ * thrown away, then the measured rounds. Each figure is the median of the
+ * measured rounds; each ratio is taken pair by pair within a round. It then
+ * writes bench/RESULTS.md, bench/results.json and bench/chart.svg.
+ *
+ * Flags: `--quick` (tiny sizes, one round, nothing written; part of the
+ * test suite), `--no-write`, `--json PATH` (results as JSON to PATH),
+ * `--runtime deno|bun` (repeatable; default both), `--case ID` (repeatable),
+ * `--runs N` (measured rounds, default 5).
+ *
+ * Runs under Deno or Bun (it only uses node: modules).
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { allCases, type Ctx, runtimeName, type Tools } from "./cases.ts";
+import { renderMarkdown } from "./report_md.ts";
+import { renderSvg } from "./report_svg.ts";
+import { type CaseResult, type Results, summarizeCase } from "./results.ts";
+import { runJob } from "./run_job.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const C_PROGRAMS = ["bench_pingpong", "bench_echo_server", "bench_loadgen"];
+
+interface Options {
+  quick: boolean;
+  write: boolean;
+  json?: string;
+  runtimes: ("deno" | "bun")[];
+  cases?: string[];
+  runs: number;
+}
+
+function parse(args: string[]): Options {
+  const o: Options = { quick: false, write: true, runtimes: [], runs: 5 };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.includes("=") ? a.split(/=(.*)/s) : [a, undefined];
+    const value = () => inline ?? args[++i];
+    if (flag === "--quick") o.quick = true;
+    else if (flag === "--no-write") o.write = false;
+    else if (flag === "--json") o.json = value();
+    else if (flag === "--runs") o.runs = Math.max(1, Number(value()));
+    else if (flag === "--case") (o.cases ??= []).push(...value().split(","));
+    else if (flag === "--runtime") {
+      for (const r of value().split(",")) {
+        if (r !== "deno" && r !== "bun") throw new Error(`Unknown runtime "${r}": use deno or bun`);
+        o.runtimes.push(r);
+      }
+    } else throw new Error(`Unknown bench flag "${a}"`);
+  }
+  if (o.runtimes.length === 0) o.runtimes = ["deno", "bun"];
+  // Quick mode proves that every case runs; its figures mean nothing and
+  // must never replace the committed results.
+  if (o.quick) {
+    o.write = false;
+    o.runs = 1;
+  }
+  return o;
+}
+
+function version(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return (r.stdout ?? "").trim().split("\n")[0] || "unknown";
+}
+
+/** Builds the shim and the C programs unless they are there already. */
+function ensureBuilt(build: string): void {
+  if (C_PROGRAMS.every((p) => existsSync(join(build, p)))) return;
+  for (
+    const args of [["-S", ".", "-B", build, "-DCMAKE_BUILD_TYPE=Release"], [
+      "--build",
+      build,
+      "--parallel",
+      "2",
+    ]]
+  ) {
+    const r = spawnSync("cmake", args, { cwd: root, stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`cmake ${args.join(" ")} failed`);
+  }
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Runs the benchmarks; returns the results (and writes the files). */
+export async function main(args: string[]): Promise<Results> {
+  const opts = parse(args);
+  const started = Date.now();
+  const tools: Tools = {
+    deno: join(root, "node_modules", ".bin", "deno"),
+    bun: join(root, "node_modules", ".bin", "bun"),
+    node: "node",
+    build: join(root, "build"),
+  };
+  ensureBuilt(tools.build);
+  const loadgen = join(tools.build, "bench_loadgen");
+  const warmRounds = opts.quick ? 0 : 1;
+  const timeoutMs = opts.quick ? 60_000 : 180_000;
+  const defs = allCases(tools).filter((d) => !opts.cases || opts.cases.includes(d.id));
+
+  const results: Results = {
+    date: new Date().toISOString(),
+    quick: opts.quick,
+    runs: opts.runs,
+    machine: {
+      os: `${os.type()} ${os.release()}`,
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? "",
+    },
+    versions: {
+      deno: version(tools.deno, ["--version"]),
+      bun: version(tools.bun, ["--version"]),
+      node: version(tools.node, ["--version"]),
+    },
+    runtimes: {},
+    seconds: 0,
+  };
+
+  for (const runtime of opts.runtimes) {
+    const ctx: Ctx = { runtime, quick: opts.quick };
+    const out: CaseResult[] = [];
+    results.runtimes[runtime] = out;
+    for (const def of defs) {
+      const what = def.what(ctx);
+      log(`bench: ${runtimeName(ctx)} ${def.id}: ${what}`);
+      const raw = new Map<string, Record<string, number[]>>();
+      let skipped: string | undefined;
+      let error: string | undefined;
+      const caseStart = Date.now();
+      rounds: for (let round = 0; round < warmRounds + opts.runs; round++) {
+        for (const v of def.variants) {
+          try {
+            const outcome = await runJob(v.job(ctx), root, loadgen, timeoutMs);
+            if ("skipped" in outcome) {
+              skipped = outcome.skipped;
+              break rounds;
+            }
+            if (round < warmRounds) continue;
+            const per = raw.get(v.id) ?? {};
+            for (const [k, value] of Object.entries(outcome.figures)) (per[k] ??= []).push(value);
+            raw.set(v.id, per);
+          } catch (e) {
+            error = e instanceof Error ? e.message : String(e);
+            log(`bench: ${def.id}/${v.id} failed: ${error}`);
+            break rounds;
+          }
+        }
+      }
+      const result = summarizeCase(def, what, raw);
+      if (skipped !== undefined) result.skipped = skipped;
+      if (error !== undefined) result.error = error.slice(0, 2000);
+      out.push(result);
+      log(
+        `bench: ${def.id} took ${((Date.now() - caseStart) / 1000).toFixed(1)} s${
+          skipped ? ` (skipped: ${skipped})` : ""
+        }`,
+      );
+    }
+  }
+  results.seconds = (Date.now() - started) / 1000;
+
+  const md = renderMarkdown(results);
+  console.log(md);
+  if (opts.json) writeFileSync(opts.json, JSON.stringify(results, null, 2) + "\n");
+  if (opts.write) {
+    writeFileSync(join(root, "bench", "RESULTS.md"), md);
+    writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(root, "bench", "chart.svg"), renderSvg(results));
+    log("bench: wrote bench/RESULTS.md, bench/results.json, bench/chart.svg");
+  }
+  log(`bench: done in ${results.seconds.toFixed(0)} s`);
+  return results;
+}
+
+if (import.meta.main) {
+  const results = await main(process.argv.slice(2));
+  const failed = Object.values(results.runtimes).flat().filter((c) => c.error !== undefined);
+  process.exit(failed.length === 0 ? 0 : 1);
+}

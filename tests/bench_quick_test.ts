@@ -1,0 +1,79 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { assert, assertEquals } from "@std/assert";
+import { isDeno, test } from "./_harness.ts";
+
+// The orchestrator runs in this test's own runtime and measures that
+// runtime only: under `deno test` the Deno cases, under `bun test` the Bun
+// ones. Only that every case ran and gave finite numbers is asserted:
+// quick-mode timings mean nothing.
+const runtime = isDeno ? "deno" : "bun";
+
+interface QuickCase {
+  id: string;
+  skipped?: string;
+  error?: string;
+  variants: { id: string; runs: Record<string, number[]> }[];
+  ratios: { label: string; values: number[] }[];
+}
+
+test(`bench --quick runs every case under ${runtime} with finite figures`, () => {
+  const dir = mkdtempSync(join(tmpdir(), "evloop-bench-"));
+  try {
+    const json = join(dir, "results.json");
+    const argv = [
+      ...(isDeno ? ["run", "-A"] : []),
+      "bench/main.ts",
+      "--quick",
+      "--no-write",
+      "--runtime",
+      runtime,
+      "--json",
+      json,
+    ];
+    const root = new URL("..", import.meta.url).pathname;
+    const r = spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8", timeout: 120_000 });
+    assertEquals(r.status, 0, `bench --quick failed:\n${r.stdout}\n${r.stderr}`);
+    const results = JSON.parse(readFileSync(json, "utf8"));
+    assert(results.quick);
+    const cases: QuickCase[] = results.runtimes[runtime];
+    const ids = cases.map((c) => c.id);
+    for (
+      const id of [
+        "pingpong",
+        "echo",
+        "callsoon",
+        "timers",
+        "timer_cancel",
+        "lateness",
+        "idle_fds",
+        "cross_thread",
+        "idle_cost",
+        "alloc",
+      ]
+    ) assert(ids.includes(id), `case ${id} missing`);
+    for (const c of cases) {
+      assertEquals(c.error, undefined, `case ${c.id} failed`);
+      // Only cross-thread may skip, and only while RemoteLoop is missing.
+      if (c.skipped !== undefined) {
+        assertEquals(c.id, "cross_thread");
+        continue;
+      }
+      for (const v of c.variants) {
+        const series = Object.values(v.runs);
+        assert(series.length > 0, `${c.id}/${v.id} produced no figure`);
+        for (const values of series) {
+          assert(values.length > 0 && values.every(Number.isFinite), `${c.id}/${v.id}: ${values}`);
+        }
+      }
+      for (const ratio of c.ratios) {
+        assert(ratio.values.every(Number.isFinite), `${c.id} ${ratio.label}: ${ratio.values}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,36 @@
+import { assertEquals } from "@std/assert";
+import { TimerHandler } from "../src/handler.ts";
+import { TimerHeap } from "../src/timer_heap.ts";
+import { test } from "./_harness.ts";
+
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
+}
+
+test("TimerHeap pops live timers in (when, seq) order across compactions", () => {
+  const rand = lcg(7);
+  const heap = new TimerHeap();
+  const timers: TimerHandler[] = [];
+  for (let seq = 0; seq < 5000; seq++) {
+    // Few distinct deadlines: ties must fall back on the sequence.
+    const t = new TimerHandler(
+      Math.floor(rand() * 100),
+      seq,
+      () => {},
+      [],
+      () => heap.noteCancelled(),
+    );
+    heap.push(t);
+    timers.push(t);
+  }
+  // Cancel most of them, so the heap compacts more than once.
+  for (const t of timers) if (rand() < 0.8) t.cancel();
+  const expected = timers.filter((t) => !t.cancelled)
+    .sort((a, b) => a.when - b.when || a.seq - b.seq);
+  assertEquals(heap.live, expected.length);
+  const got: TimerHandler[] = [];
+  for (let t = heap.pop(); t !== undefined; t = heap.pop()) got.push(t);
+  assertEquals(got.map((t) => t.seq), expected.map((t) => t.seq));
+  assertEquals(heap.live, 0);
+});
