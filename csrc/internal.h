@@ -19,9 +19,16 @@ struct el_loop {
   atomic_int wake_pending;
 
   int backend_fd; /* epoll or kqueue fd */
-  int wake_fd;    /* eventfd (epoll); -1 where EVFILT_USER is used */
+  int wake_fd;    /* eventfd (epoll), self-pipe read end (kqueue) */
   int timer_fd;   /* timerfd (epoll); -1 where EVFILT_TIMER is used */
   int timer_armed;
+  int wake_write_fd; /* kqueue: the wake self-pipe's write end */
+
+  /* kqueue: the caller's interest per fd (kqueue.c), which kqueue cannot
+   * be asked for; guarded by interest_mu (el_fd_close may run anywhere). */
+  struct el_interest *interest;
+  int interest_len;
+  pthread_mutex_t interest_mu;
 
   /* The hosted waiter thread (started by the first el_loop_park). */
   pthread_mutex_t mu;
