@@ -60,6 +60,10 @@ int backend_wake(struct el_loop *loop);
 int backend_block(struct el_loop *loop, double timeout_ms);
 /* Drops fd from this loop's interest set, ignoring "not watched". */
 void backend_forget_fd(struct el_loop *loop, int fd);
+/* The socket error (SO_ERROR) of fd that the poller read, and so cleared,
+ * while reporting an event (kqueue.c), or 0; forgets it. el_sock_error
+ * falls back on it. Process-wide, thread-safe. */
+int backend_take_sock_error(int fd);
 
 /* Monotonic time helpers (core.c). */
 double now_ms(void);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/event.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -143,6 +144,56 @@ static struct el_interest *entry(struct el_loop *loop, int fd, int grow) {
   return &t[fd];
 }
 
+/* Socket errors the poller took, per fd. libkqueue reads SO_ERROR to fill
+ * in fflags when epoll says EPOLLERR (src/linux/read.c, write.c), which
+ * clears it: a refused connect would then look fine to el_sock_error. So
+ * the shim takes the error itself on every platform once a kevent
+ * carries one, and hands it to el_sock_error (fd.c) later. */
+static pthread_mutex_t taken_mu = PTHREAD_MUTEX_INITIALIZER;
+static int *taken_errors;
+static int taken_len;
+
+static void set_taken_error(int fd, int err) {
+  pthread_mutex_lock(&taken_mu);
+  if (fd >= taken_len && err != 0) {
+    int len = taken_len > 0 ? taken_len : 64, *t;
+    while (len <= fd)
+      len *= 2;
+    t = realloc(taken_errors, (size_t)len * sizeof(*t));
+    if (t != NULL) {
+      memset(t + taken_len, 0, (size_t)(len - taken_len) * sizeof(*t));
+      taken_errors = t;
+      taken_len = len;
+    }
+  }
+  if (fd >= 0 && fd < taken_len)
+    taken_errors[fd] = err;
+  pthread_mutex_unlock(&taken_mu);
+}
+
+int backend_take_sock_error(int fd) {
+  int err = 0;
+  pthread_mutex_lock(&taken_mu);
+  if (fd >= 0 && fd < taken_len) {
+    err = taken_errors[fd];
+    taken_errors[fd] = 0;
+  }
+  pthread_mutex_unlock(&taken_mu);
+  return err;
+}
+
+/* A kevent said EV_EOF with an error in fflags: keep the socket's error.
+ * A native kqueue leaves it in the socket (taken here, so every platform
+ * behaves alike); libkqueue has taken it already, and fflags holds it.
+ * Not a socket: fflags is libkqueue's EIO for EPOLLERR, nothing to keep. */
+static void keep_sock_error(int fd, uint32_t fflags) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+    return;
+  set_taken_error(fd, err != 0 ? err : (int)fflags);
+}
+
 /* Whether the entry still names the file open as fd. */
 static int same_file(const struct el_interest *e, const struct stat *st) {
   return e->dev == st->st_dev && e->ino == st->st_ino;
@@ -226,6 +277,7 @@ void backend_forget_fd(struct el_loop *loop, int fd) {
     e->events = 0;
   }
   pthread_mutex_unlock(&loop->interest_mu);
+  set_taken_error(fd, 0);
 }
 
 /* Prepares the change that arms the one-shot timer at timeout_ms from
@@ -377,6 +429,8 @@ int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
       goto out;
     }
   }
+  if (op == EL_CTL_ADD)
+    set_taken_error(fd, 0); /* a new socket on a reused number */
   e->events = events;
   e->watched = op != EL_CTL_DEL;
   e->dev = st.st_dev;
@@ -517,6 +571,8 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
     out[2 * k + 1] |= kevent_to_events(kev);
     if (kev->flags & EV_EOF)
       eof[k] = 1;
+    if ((kev->flags & EV_EOF) && kev->fflags != 0)
+      keep_sock_error(fd, kev->fflags);
   }
   for (i = 0; i < count; i++) {
     struct el_interest *e;
