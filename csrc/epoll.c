@@ -206,12 +206,14 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   for (i = 0; i < n; i++) {
     int fd = events[i].data.fd;
     if (fd == TAG_WAKE) {
-      /* Clear the flag before draining: a wake racing with the drain then
-       * writes again instead of being lost. */
-      atomic_store(&loop->wake_pending, 0);
+      /* Drain, then clear the flag. Cleared first, a wake racing with the
+       * drain could write its count and see it read away here while it
+       * set the flag again: every later wake would then be swallowed. A
+       * wake between the two is reported by this very batch. */
       if (read(loop->wake_fd, &drained, sizeof(drained)) == -1) {
         /* EAGAIN: drained by an earlier pass already. */
       }
+      atomic_store(&loop->wake_pending, 0);
       woke = 1;
     } else if (fd == TAG_TIMER) {
       if (read(loop->timer_fd, &drained, sizeof(drained)) == -1) {

@@ -543,11 +543,10 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
       continue;
     }
     if (kev->filter == EVFILT_READ && fd == loop->wake_fd) {
-      /* Clear the flag before draining: a wake racing with the drain then
-       * writes again instead of being lost. */
-      atomic_store(&loop->wake_pending, 0);
+      /* Drain, then clear the flag (as epoll.c does, and why). */
       while (read(loop->wake_fd, drain, sizeof(drain)) > 0)
         ;
+      atomic_store(&loop->wake_pending, 0);
       woke = 1;
       continue;
     }
