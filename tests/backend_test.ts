@@ -9,7 +9,7 @@ import { binding, lib } from "../ffi/load.ts";
 import { errnoName } from "../src/errors.ts";
 import { fd } from "@evloop/evloop";
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
-import { test } from "./_harness.ts";
+import { test, within } from "./_harness.ts";
 
 const READ = 0x001;
 const PRI = 0x002;
@@ -284,6 +284,45 @@ test(
     // A wake ends a blocking wait.
     lib.el_loop_wake(id);
     assertEquals([...poll(id, -1)], [[-1, WAKE]]);
+  }),
+);
+
+test(
+  "el_loop_wake() from another thread is never lost while the loop drains",
+  withLoop(async (id) => {
+    const shared = new SharedArrayBuffer(4);
+    const flags = new Int32Array(shared);
+    const worker = new Worker(new URL("./_wake_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    const messages: unknown[] = [];
+    let notify = () => {};
+    worker.onmessage = (e: MessageEvent) => {
+      messages.push(e.data);
+      notify();
+    };
+    worker.onerror = (e: Event) => {
+      messages.push(e);
+      notify();
+    };
+    const next = (): Promise<unknown> =>
+      messages.length > 0 ? Promise.resolve(messages.shift()) : new Promise((resolve) => {
+        notify = () => resolve(messages.shift());
+      });
+    try {
+      assertEquals(await within(next(), 30_000, "the worker to start"), "ready");
+      worker.postMessage({ id, shared });
+      // Every wait must end on a wake: one lost in a race with the drain
+      // would leave the coalescing flag set and swallow all later ones.
+      for (let i = 0; i < 3000; i++) {
+        const seen = poll(id, 5000);
+        assertEquals(seen.get(-1), WAKE, `wait ${i} ended without a wake`);
+      }
+    } finally {
+      Atomics.store(flags, 0, 1);
+      await within(next(), 30_000, "the worker to stop").catch(() => {});
+      worker.terminate();
+    }
   }),
 );
 
