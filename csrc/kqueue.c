@@ -8,7 +8,13 @@
  * el_poller_ctl answers like epoll_ctl(2) (EEXIST, ENOENT, EPERM) and
  * el_poller_wait merges the kevents of one fd into one (fd, events) pair.
  * Every knote is level-triggered: EV_CLEAR, EV_ONESHOT and EV_DISPATCH are
- * never set on a caller's fd. */
+ * never set on a caller's fd. Signals need no EVFILT_SIGNAL here: signal.c
+ * forwards them through el_loop_wake, i.e. backend_wake below.
+ *
+ * One difference stays: epoll reports EPOLLHUP and EPOLLERR for an fd added
+ * with no interest at all, kqueue has no filter for "only errors", so an fd
+ * added with no EL_READ, EL_WRITE or EL_PRI (or only EL_PRI where there is
+ * no PRI filter) is remembered but never reported. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>

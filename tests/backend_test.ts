@@ -349,6 +349,22 @@ test(
 );
 
 test(
+  "el_poller_wait() reports HUP for an fd with no interest on epoll only (documented)",
+  withLoop((id) => {
+    const [a, b] = fd.socketpair();
+    try {
+      assertEquals(lib.el_poller_ctl(id, ADD, a, 0), 0);
+      assertEquals(code(lib.el_poller_ctl(id, ADD, a, 0)), "EEXIST");
+      fd.close(b);
+      // kqueue has no filter for "errors only": csrc/kqueue.c says so.
+      assertEquals(poll(id).get(a), backend === "epoll" ? HUP : undefined);
+    } finally {
+      fd.close(a);
+    }
+  }),
+);
+
+test(
   "el_poller_ctl() treats a reused fd number as a new fd after fd.close",
   withLoop((id) => {
     const [r, w] = fd.pipe();
