@@ -60,6 +60,20 @@
 #define TIMER_PER_MS 1.0
 #endif
 
+/* libkqueue frees a closed kqueue on its monitoring thread, some time after
+ * close(2) (src/linux/platform.c), so its epoll fd and pipe outlive
+ * el_loop_close; libkqueue_drain_pending_close() (exported since 2026-04,
+ * commit 949b2d4, not declared in sys/event.h) waits for that. Declared
+ * weak, so an older libkqueue without it links and skips the wait. CMake
+ * defines EVLOOP_LIBKQUEUE when it builds against libkqueue. */
+#if defined(EVLOOP_LIBKQUEUE)
+void libkqueue_drain_pending_close(void) __attribute__((weak));
+#define finish_close() \
+  (libkqueue_drain_pending_close ? libkqueue_drain_pending_close() : (void)0)
+#else
+#define finish_close() ((void)0)
+#endif
+
 /* The timer's ident (EVFILT_TIMER idents are not fds). */
 #define TIMER_IDENT 1
 
@@ -253,10 +267,12 @@ void backend_close(struct el_loop *loop) {
     close(loop->wake_write_fd);
   if (loop->wake_fd != -1)
     close(loop->wake_fd);
-  /* Closing a kqueue drops its knotes (libkqueue: its monitoring thread
-   * frees them once it sees the close). */
-  if (loop->backend_fd != -1)
+  /* Closing a kqueue drops its knotes (libkqueue: on its monitoring
+   * thread, waited for by finish_close). */
+  if (loop->backend_fd != -1) {
     close(loop->backend_fd);
+    finish_close();
+  }
   loop->wake_write_fd = loop->wake_fd = loop->backend_fd = -1;
   free(loop->interest);
   loop->interest = NULL;
