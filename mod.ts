@@ -34,7 +34,20 @@ export {
   type EventLoopOptions,
   type ExceptionHandler,
 } from "./src/event_loop.ts";
+export {
+  instance,
+  type IOEvent,
+  IOEvents,
+  IOLoop,
+  type IOLoopErrorSource,
+  type IOLoopExceptionHandler,
+  type IOLoopOptions,
+} from "./src/ioloop.ts";
 export { Handler, TimerHandler } from "./src/handler.ts";
+export { RemoteLoop } from "./src/remote_loop.ts";
+export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
 export type { Mode } from "./src/drivers.ts";
 export { SystemError } from "./src/errors.ts";
+export type { SignalInfo } from "./src/signals.ts";
 export * as fd from "./src/fd.ts";
+export { type Info, info } from "./src/info.ts";

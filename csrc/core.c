@@ -1,6 +1,8 @@
 /* core.c: ABI version, the monotonic clock and errno names. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #include "internal.h"
@@ -63,4 +65,13 @@ int32_t el_strerror(int32_t err, char *buf, int32_t len) {
 
 int32_t el_backend_name(char *buf, int32_t len) {
   return copy_out(EVLOOP_BACKEND_NAME, buf, len);
+}
+
+int32_t el_kernel(char *buf, int32_t len) {
+  struct utsname u;
+  char text[2 * sizeof(u.release) + 2];
+  if (uname(&u) == -1)
+    return -errno;
+  snprintf(text, sizeof(text), "%s %s", u.sysname, u.release);
+  return copy_out(text, buf, len);
 }

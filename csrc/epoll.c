@@ -206,10 +206,13 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   for (i = 0; i < n; i++) {
     int fd = events[i].data.fd;
     if (fd == TAG_WAKE) {
-      /* Drain, then clear the flag. Cleared first, a wake racing with the
-       * drain could write its count and see it read away here while it
-       * set the flag again: every later wake would then be swallowed. A
-       * wake between the two is reported by this very batch. */
+      /* Read the eventfd, then clear the flag. The other order loses
+       * wakes: a waker that sets the flag and writes between the clear
+       * and the read has its write consumed here, leaving the flag set
+       * with an empty counter, so every later waker skips its write and
+       * the loop sleeps through them. In this order a waker that finds
+       * the flag still set is covered by the caller's work after this
+       * returns (it drains what was queued before the flag was seen). */
       if (read(loop->wake_fd, &drained, sizeof(drained)) == -1) {
         /* EAGAIN: drained by an earlier pass already. */
       }
@@ -228,7 +231,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   }
   if (woke) {
     out[2 * count] = -1;
-    out[2 * count + 1] = EL_WAKE_WAKE;
+    out[2 * count + 1] = (int32_t)loop_take_wake_bits(loop);
     count++;
   }
   loop_release(loop);

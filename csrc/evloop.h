@@ -52,6 +52,8 @@ double el_now_ms(void);
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
 /* Writes strerror(err) into buf; returns its length. */
 int32_t el_strerror(int32_t err, char *buf, int32_t len);
+/* Writes the kernel's name and release ("Linux 6.1.0") into buf (uname). */
+int32_t el_kernel(char *buf, int32_t len);
 /* Number of loops currently open in the process. */
 int32_t el_loop_count(void);
 
@@ -65,14 +67,56 @@ int32_t el_loop_close(int32_t id);
 /* Wakes the loop if it waits (thread-safe, async-signal-safe, coalesced:
  * while a wake is pending no further write is made). Returns 0. */
 int32_t el_loop_wake(int32_t id);
+/* Blocks the calling thread until the poller has an event, the wake eventfd
+ * fires, or timeout_ms passes (< 0: no timeout), without consuming
+ * anything; returns 0 or -EINTR. For runtimes that can run a call on a
+ * worker thread and resolve a promise (Deno's `nonblocking` FFI): the loop
+ * stays pinned meanwhile, so el_loop_close wakes it and waits for it. */
+int32_t el_loop_block(int32_t id, double timeout_ms);
 /* Registers the function the waiter thread calls (with the loop id) when
  * a park ends. Called from the loop's thread before the first park. */
 int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t));
-/* Asks the waiter thread to block until the poller has an event, the wake
+/* For runtimes whose thread-safe callbacks do not block the caller (Bun):
+ * asks the waiter thread to block until the poller has an event, the wake
  * eventfd fires, or timeout_ms passes (< 0: no timeout); then it calls the
  * waker. Returns 0 at once. Events are then collected with
  * el_poller_wait(id, ..., 0). */
 int32_t el_loop_park(int32_t id, double timeout_ms);
+
+/* ---- inbox.c: cross-thread calls --------------------------------------- */
+
+/* Each loop has an inbox: a FIFO of byte messages that any thread may post
+ * to and the loop's thread drains. A message is the UTF-8 JSON text of an
+ * array whose head is the name the loop exposed and whose tail is the
+ * arguments, e.g. ["tick",1,"two"]; the loop calls the function exposed
+ * under that name (loop.expose) with those arguments, on its own thread.
+ * Bounded: at most EL_INBOX_DEFAULT_MSGS messages and
+ * EL_INBOX_DEFAULT_BYTES payload bytes are queued until changed with
+ * el_inbox_set_limit. The inbox does not keep a loop running. */
+#define EL_INBOX_DEFAULT_MSGS 65536
+#define EL_INBOX_DEFAULT_BYTES (16 * 1024 * 1024)
+
+/* Posts a copy of msg[0..len) to loop `id` and wakes it (coalesced: one
+ * eventfd write per burst). Thread-safe: for native threads of any kind
+ * (another library's worker, a device callback); not async-signal-safe (it
+ * allocates). Posts from one thread are delivered in the order they were
+ * made. Returns 0; -ESTALE if the loop was closed (the id is never
+ * followed, so a handle may outlive its loop); -EAGAIN if the inbox is
+ * full (nothing was queued: retry once the loop has drained);
+ * -EMSGSIZE if len exceeds the byte limit (it could never fit); -EINVAL
+ * for len <= 0; -ENOMEM. */
+int32_t el_inbox_post(int32_t id, const uint8_t *msg, int32_t len);
+/* Moves up to `max` messages, oldest first, into out[0..len) as records
+ * (uint32 little-endian length, then the bytes) and frees them. Returns
+ * the number of records; -ENOBUFS with the size the first record needs
+ * written to out[0..4) (little-endian) when it does not fit in len.
+ * Called by the loop's thread only. */
+int32_t el_inbox_drain(int32_t id, uint8_t *out, int32_t len, int32_t max);
+/* Messages currently queued. */
+int32_t el_inbox_count(int32_t id);
+/* Sets the limits (both >= 1). Lowering them drops nothing already
+ * queued: posts are refused until the inbox is below them again. */
+int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
 
 /* ---- epoll.c / kqueue.c: the poller ------------------------------------ */
 
@@ -98,6 +142,8 @@ int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len);
 int32_t el_fd_close(int32_t fd);
 /* Sets (on != 0) or clears O_NONBLOCK. */
 int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
+/* dup(2) with O_CLOEXEC: a second fd for the same open file. */
+int32_t el_fd_dup(int32_t fd);
 /* 1 if fd is a regular file, 0 if not. */
 int32_t el_fd_is_regular(int32_t fd);
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
@@ -118,6 +164,44 @@ int32_t el_sock_shutdown(int32_t fd, int32_t how);
 int32_t el_sock_send_oob(int32_t fd, int32_t byte);
 /* Receives the out-of-band byte; returns it (0..255) or -errno. */
 int32_t el_sock_recv_oob(int32_t fd);
+
+/* ---- signal.c: process signals delivered to listening loops ------------ */
+
+/* el_signal_refusal results: why a signal cannot be handled. */
+#define EL_SIGNAL_OK 0          /* it can */
+#define EL_SIGNAL_UNCATCHABLE 1 /* SIGKILL, SIGSTOP: signal(7) */
+#define EL_SIGNAL_FAULT 2       /* SIGSEGV, SIGBUS, SIGFPE, SIGILL: faults */
+#define EL_SIGNAL_PIPE 3        /* SIGPIPE: the runtime keeps it ignored */
+#define EL_SIGNAL_LIBC 4        /* reserved by the C library (NPTL: 32, 33) */
+#define EL_SIGNAL_RUNTIME 5     /* the runtime had a handler at load time */
+
+/* The code of a drained record that stands for records lost to a full
+ * queue (pid and uid are 0). */
+#define EL_SIGNAL_LOST (-32768)
+
+/* Largest signal number (64 on Linux). */
+int32_t el_signal_max(void);
+/* Writes the signal's name ("SIGUSR1", "SIGRTMIN+3") into buf; returns its
+ * length, or -EINVAL for a number without a name. */
+int32_t el_signal_name(int32_t signo, char *buf, int32_t len);
+/* EL_SIGNAL_OK or the EL_SIGNAL_* reason signo is refused; -EINVAL if it
+ * is out of range. */
+int32_t el_signal_refusal(int32_t signo);
+/* Makes loop `id` listen to signo (async-signal-safe forwarding to its
+ * wake eventfd, EL_WAKE_SIGNAL). The first listener in the process
+ * installs the shim's handler, which chains to the action it replaces.
+ * Returns 0 (also when already listening), -EPERM for a refused signal. */
+int32_t el_signal_add(int32_t id, int32_t signo);
+/* Stops loop `id` listening to signo; the last listener in the process
+ * restores the action found at install. Returns 1 if it listened, else 0.
+ * el_loop_close removes every signal of the loop. */
+int32_t el_signal_remove(int32_t id, int32_t signo);
+/* Moves up to `max` pending records of loop `id` into `out` as int32
+ * quadruples (signo, code, pid, uid) from the sender's siginfo, oldest
+ * first; returns how many. */
+int32_t el_signal_drain(int32_t id, int32_t *out, int32_t max);
+/* 1 if the shim's handler is signo's current action, else 0. */
+int32_t el_signal_installed(int32_t signo);
 
 #ifdef __cplusplus
 }

@@ -91,6 +91,11 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on) {
   return fcntl(fd, F_SETFL, fl) == -1 ? -errno : 0;
 }
 
+int32_t el_fd_dup(int32_t fd) {
+  int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  return r == -1 ? -errno : r;
+}
+
 int32_t el_fd_is_regular(int32_t fd) {
   struct stat st;
   if (fstat(fd, &st) == -1)

@@ -17,6 +17,9 @@ struct el_loop {
   atomic_int users;
   /* 1 while a wake is written and not yet drained: coalesces wakes. */
   atomic_int wake_pending;
+  /* EL_WAKE_* reasons of the pending wake, reported and cleared by the
+   * poller with the wake pseudo-event. */
+  atomic_uint wake_bits;
 
   int backend_fd; /* epoll or kqueue fd */
   int wake_fd;    /* eventfd (epoll), self-pipe read end (kqueue) */
@@ -41,12 +44,28 @@ struct el_loop {
   double park_timeout;
   void (*waker)(int32_t);
   int32_t id;
+
+  /* The cross-thread inbox (inbox.c): a FIFO of posted messages, bounded
+   * by message count and payload bytes; every field under inbox_mu. */
+  pthread_mutex_t inbox_mu;
+  struct inbox_node *inbox_head;
+  struct inbox_node *inbox_tail;
+  uint32_t inbox_msgs;
+  uint32_t inbox_bytes;
+  uint32_t inbox_max_msgs;
+  uint32_t inbox_max_bytes;
 };
 
 /* Finds an open loop and pins it (users + 1); NULL for a stale id.
  * Async-signal-safe. Every successful call is paired with loop_release. */
 struct el_loop *loop_acquire(int32_t id);
 void loop_release(struct el_loop *loop);
+/* Adds EL_WAKE_* `bits` to the loop's pending wake and wakes it
+ * (coalesced; async-signal-safe). Returns 0 or -errno. */
+int loop_wake_bits(struct el_loop *loop, unsigned bits);
+/* Takes the pending wake reasons (EL_WAKE_WAKE if none was given); the
+ * poller calls it after it drained the wake eventfd. */
+unsigned loop_take_wake_bits(struct el_loop *loop);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
 
@@ -64,6 +83,14 @@ void backend_forget_fd(struct el_loop *loop, int fd);
  * while reporting an event (kqueue.c), or 0; forgets it. el_sock_error
  * falls back on it. Process-wide, thread-safe. */
 int backend_take_sock_error(int fd);
+
+/* signal.c: drops the loop's signal registrations (el_loop_close). */
+void signal_loop_close(struct el_loop *loop);
+
+/* The inbox's lifetime (inbox.c), called by el_loop_open before the id is
+ * published and by el_loop_close once no poster holds the loop. */
+void inbox_init(struct el_loop *loop);
+void inbox_free(struct el_loop *loop);
 
 /* Monotonic time helpers (core.c). */
 double now_ms(void);

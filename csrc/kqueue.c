@@ -625,7 +625,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   count = n;
   if (woke) {
     out[2 * count] = -1;
-    out[2 * count + 1] = EL_WAKE_WAKE;
+    out[2 * count + 1] = (int32_t)loop_take_wake_bits(loop);
     count++;
   }
   loop_release(loop);

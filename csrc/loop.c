@@ -78,6 +78,7 @@ int32_t el_loop_open(void) {
   loop->timer_fd = -1;
   loop->timer_armed = 0;
   atomic_store(&loop->wake_pending, 0);
+  atomic_store(&loop->wake_bits, 0);
   loop->thread_started = 0;
   loop->closing = 0;
   loop->park_seq = 0;
@@ -91,6 +92,7 @@ int32_t el_loop_open(void) {
   }
   pthread_mutex_init(&loop->mu, NULL);
   pthread_cond_init(&loop->cv, NULL);
+  inbox_init(loop);
   open_count++;
   atomic_store(&loop->gen, gen);
   pthread_mutex_unlock(&table_mu);
@@ -107,12 +109,15 @@ int32_t el_loop_close(int32_t id) {
   atomic_store(&loop->gen, 0);
   pthread_mutex_unlock(&table_mu);
 
+  /* Whoever blocks on the poller (the waiter thread, an el_loop_block
+   * caller) returns now. The waiter thread's waker never waits for the JS
+   * thread (see el_loop_park), so joining it cannot deadlock. */
+  backend_wake(loop);
   if (loop->thread_started) {
     pthread_mutex_lock(&loop->mu);
     loop->closing = 1;
     pthread_cond_signal(&loop->cv);
     pthread_mutex_unlock(&loop->mu);
-    backend_wake(loop);
     pthread_join(loop->thread, NULL);
   }
   loop_release(loop);
@@ -120,7 +125,10 @@ int32_t el_loop_close(int32_t id) {
    * write first: they hold no lock, so a short spin is all they need. */
   while (atomic_load(&loop->users) != 0)
     sched_yield();
+  signal_loop_close(loop);
   backend_close(loop);
+  /* Messages nobody drained are freed with the loop. */
+  inbox_free(loop);
   pthread_cond_destroy(&loop->cv);
   pthread_mutex_destroy(&loop->mu);
   pthread_mutex_lock(&table_mu);
@@ -129,15 +137,39 @@ int32_t el_loop_close(int32_t id) {
   return 0;
 }
 
+int loop_wake_bits(struct el_loop *loop, unsigned bits) {
+  /* The reason first: the poller clears wake_pending before it takes the
+   * bits, so a reason added after that take also writes again. */
+  atomic_fetch_or(&loop->wake_bits, bits);
+  /* One write per burst: the loop clears wake_pending when it drains. */
+  if (atomic_exchange(&loop->wake_pending, 1) == 0)
+    return backend_wake(loop);
+  return 0;
+}
+
+unsigned loop_take_wake_bits(struct el_loop *loop) {
+  unsigned bits = atomic_exchange(&loop->wake_bits, 0);
+  return bits != 0 ? bits : EL_WAKE_WAKE;
+}
+
 int32_t el_loop_wake(int32_t id) {
   struct el_loop *loop = loop_acquire(id);
-  int err = 0;
+  int err;
 
   if (loop == NULL)
     return -ESTALE;
-  /* One write per burst: the loop clears wake_pending when it drains. */
-  if (atomic_exchange(&loop->wake_pending, 1) == 0)
-    err = backend_wake(loop);
+  err = loop_wake_bits(loop, EL_WAKE_WAKE);
+  loop_release(loop);
+  return err;
+}
+
+int32_t el_loop_block(int32_t id, double timeout_ms) {
+  struct el_loop *loop = loop_acquire(id);
+  int err;
+
+  if (loop == NULL)
+    return -ESTALE;
+  err = backend_block(loop, timeout_ms);
   loop_release(loop);
   return err;
 }

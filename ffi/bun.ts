@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Binding, type Lib, type NativeType, symbols, type Waker } from "./symbols.ts";
+import { type Binding, type Lib, type NativeType, symbols } from "./symbols.ts";
 
 interface BunFfi {
   dlopen(
@@ -19,8 +19,10 @@ interface BunFfi {
   ) => { ptr: unknown };
 }
 
+const isBun = "Bun" in globalThis;
+// Imported only under Bun (Deno never evaluates this import).
 const ffiModule = "bun:ffi";
-const ffi = (await import(ffiModule)) as BunFfi;
+const ffi = isBun ? (await import(ffiModule)) as BunFfi : undefined;
 
 /** Bun names a caller-owned buffer "ptr" (a TypedArray passes as one). */
 function toBun(type: NativeType): string {
@@ -46,37 +48,65 @@ interface BunTimer {
 const proc = (globalThis as unknown as {
   process: { env: Record<string, string | undefined>; platform: string };
 }).process;
-const bunVersion = (globalThis as unknown as { Bun: { version: string } }).Bun.version;
 
-/** The Bun binding. */
-export const binding: Binding = {
-  runtime: "bun",
-  version: bunVersion,
-  os: proc.platform,
-  open(path: string): Lib {
-    return ffi.dlopen(path, toBunTable()).symbols as Lib;
-  },
-  createWaker(fn: (loopId: number) => void): Waker {
-    const cb = new ffi.JSCallback(fn as (...args: never[]) => unknown, {
-      args: ["i32"],
-      returns: "void",
-      threadsafe: true,
-    });
-    // A threadsafe JSCallback does not keep Bun alive: while a loop is
-    // parked an unref'd-by-default timer is ref'd instead. Its period
-    // (about 24 days) makes its own wake-ups irrelevant.
-    const keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
-    keepAlive.unref();
-    let refs = 0;
-    return {
-      pointer: cb.ptr,
-      ref: () => {
-        if (refs++ === 0) keepAlive.ref();
-      },
-      unref: () => {
-        if (--refs === 0) keepAlive.unref();
-      },
-    };
-  },
-  env: (name) => proc.env[name],
-};
+// Parking uses the shim's waiter thread, which reports through one
+// threadsafe JSCallback per thread. Bun queues such a call and returns at
+// once, so closing a loop (which joins the waiter thread) cannot deadlock.
+const parked = new Map<number, () => void>();
+const withWaker = new Set<number>();
+let waker: { ptr: unknown } | undefined;
+let keepAlive: BunTimer | undefined;
+
+function onWake(id: number): void {
+  const onReady = parked.get(id);
+  if (onReady === undefined) return; // closed since the park began
+  settle(id);
+  onReady();
+}
+
+function settle(id: number): void {
+  if (parked.delete(id) && parked.size === 0) keepAlive!.unref();
+}
+
+/** Makes the Bun binding (call only under Bun). */
+export function bunBinding(): Binding {
+  return {
+    runtime: "bun",
+    version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
+    os: proc.platform,
+    open(path: string): Lib {
+      return ffi!.dlopen(path, toBunTable()).symbols as Lib;
+    },
+    park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void {
+      if (waker === undefined) {
+        waker = new ffi!.JSCallback(onWake as (...args: never[]) => unknown, {
+          args: ["i32"],
+          returns: "void",
+          threadsafe: true,
+        });
+        // A threadsafe JSCallback does not keep Bun alive: while a loop is
+        // parked this timer is ref'd instead. Its period (about 24 days)
+        // makes its own wake-ups irrelevant.
+        keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
+        keepAlive.unref();
+      }
+      if (!withWaker.has(id)) {
+        const r = lib.el_loop_set_waker(id, waker.ptr);
+        if (r < 0) throw new Error(`Cannot park loop ${id}: el_loop_set_waker failed (${r})`);
+        withWaker.add(id);
+      }
+      if (parked.size === 0) keepAlive!.ref();
+      parked.set(id, onReady);
+      const r = lib.el_loop_park(id, timeoutMs);
+      if (r < 0) {
+        settle(id);
+        throw new Error(`Cannot park loop ${id}: el_loop_park failed (${r})`);
+      }
+    },
+    forget(id: number): void {
+      settle(id);
+      withWaker.delete(id);
+    },
+    env: (name) => proc.env[name],
+  };
+}

@@ -5,14 +5,14 @@
  *
  * @module
  */
+import { bunBinding } from "./bun.ts";
+import { denoBinding } from "./deno.ts";
 import type { Binding, Lib } from "./symbols.ts";
 
-// Computed names: each type checker sees only its own runtime's binding.
-const bindingModule = "Deno" in globalThis ? "./deno.ts" : "./bun.ts";
-const { binding } = (await import(bindingModule)) as { binding: Binding };
-
+// Both bindings are imported statically (a computed dynamic import would
+// need --allow-read in Deno); only the running runtime's one is made.
 /** The runtime binding in use. */
-export { binding };
+export const binding: Binding = "Deno" in globalThis ? denoBinding() : bunBinding();
 
 /** The build command printed when the shim cannot be found. */
 export const BUILD_COMMAND = "npm run build";
@@ -24,11 +24,19 @@ export function defaultLibraryPath(): string {
   return decodeURIComponent(url.pathname);
 }
 
-function openFirst(): { lib: Lib; path: string } {
-  const candidates: string[] = [];
+/** The paths tried, in order: `EVLOOP_LIB` if set, then the default. */
+export function candidatePaths(): string[] {
   const override = binding.env("EVLOOP_LIB");
-  if (override) candidates.push(override);
-  candidates.push(defaultLibraryPath());
+  return override ? [override, defaultLibraryPath()] : [defaultLibraryPath()];
+}
+
+/**
+ * Opens the first library of `candidates` that loads.
+ *
+ * @throws {Error} One error listing every path tried and why it failed,
+ * with the last failure as `cause` and the command that builds the shim.
+ */
+export function openLibrary(candidates: string[]): { lib: Lib; path: string } {
   const failures: string[] = [];
   let lastError: unknown;
   for (const path of candidates) {
@@ -48,7 +56,7 @@ function openFirst(): { lib: Lib; path: string } {
   );
 }
 
-const opened = openFirst();
+const opened = openLibrary(candidatePaths());
 
 /** The shim's functions. */
 export const lib: Lib = opened.lib;

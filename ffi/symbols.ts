@@ -42,6 +42,13 @@ export const symbols = {
     ],
     result: "i32", // length
   },
+  el_kernel: {
+    parameters: [
+      "buffer", // char *buf: "Linux 6.1.0"
+      "i32", // int32_t len
+    ],
+    result: "i32", // length written
+  },
   el_loop_count: { parameters: [], result: "i32" },
   el_loop_open: { parameters: [], result: "i32" }, // loop id, or -errno
   el_loop_close: {
@@ -56,6 +63,13 @@ export const symbols = {
     ],
     result: "i32",
   },
+  el_loop_block: {
+    parameters: [
+      "i32", // int32_t id
+      "f64", // double timeout_ms, < 0 blocks
+    ],
+    result: "i32", // 0 or -EINTR
+  },
   el_loop_set_waker: {
     parameters: [
       "i32", // int32_t id
@@ -67,6 +81,37 @@ export const symbols = {
     parameters: [
       "i32", // int32_t id
       "f64", // double timeout_ms, < 0 blocks
+    ],
+    result: "i32",
+  },
+  el_inbox_post: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // const uint8_t *msg: UTF-8 JSON [name, ...args]
+      "i32", // int32_t len
+    ],
+    result: "i32", // 0, -ESTALE, -EAGAIN (full), -EMSGSIZE, -EINVAL
+  },
+  el_inbox_drain: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // uint8_t *out: records (uint32 LE length, bytes)
+      "i32", // int32_t len
+      "i32", // int32_t max: records to take at most
+    ],
+    result: "i32", // records written, or -ENOBUFS (size needed in out[0..4))
+  },
+  el_inbox_count: {
+    parameters: [
+      "i32", // int32_t id
+    ],
+    result: "i32", // messages queued
+  },
+  el_inbox_set_limit: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t max_msgs
+      "i32", // int32_t max_bytes
     ],
     result: "i32",
   },
@@ -129,6 +174,12 @@ export const symbols = {
     ],
     result: "i32",
   },
+  el_fd_dup: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // the new fd
+  },
   el_fd_is_regular: {
     parameters: [
       "i32", // int32_t fd
@@ -188,6 +239,49 @@ export const symbols = {
     ],
     result: "i32", // the byte, or -errno
   },
+  el_signal_max: { parameters: [], result: "i32" }, // largest signal number
+  el_signal_name: {
+    parameters: [
+      "i32", // int32_t signo
+      "buffer", // char *buf: "SIGUSR1"
+      "i32", // int32_t len
+    ],
+    result: "i32", // length, or -EINVAL for a number without a name
+  },
+  el_signal_refusal: {
+    parameters: [
+      "i32", // int32_t signo
+    ],
+    result: "i32", // EL_SIGNAL_OK (0) or the EL_SIGNAL_* reason, -EINVAL
+  },
+  el_signal_add: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t signo
+    ],
+    result: "i32", // 0, or -EPERM for a refused signal
+  },
+  el_signal_remove: {
+    parameters: [
+      "i32", // int32_t id
+      "i32", // int32_t signo
+    ],
+    result: "i32", // 1 if the loop listened, else 0
+  },
+  el_signal_drain: {
+    parameters: [
+      "i32", // int32_t id
+      "buffer", // int32_t *out: (signo, code, pid, uid) quadruples
+      "i32", // int32_t max: quadruples that fit in out
+    ],
+    result: "i32", // quadruples written
+  },
+  el_signal_installed: {
+    parameters: [
+      "i32", // int32_t signo
+    ],
+    result: "i32", // 1 if the shim's handler is the current action
+  },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of the shim's functions. */
@@ -210,16 +304,6 @@ export type Lib = {
   ) => JsType<(typeof symbols)[K]["result"]>;
 };
 
-/** A function the shim's waiter thread may call from any thread. */
-export interface Waker {
-  /** The function pointer to hand to `el_loop_set_waker`. */
-  readonly pointer: unknown;
-  /** Keeps the host process alive (a loop is parked on it). */
-  ref(): void;
-  /** Lets the host process exit (no loop is parked). */
-  unref(): void;
-}
-
 /** What each runtime binding provides; only `deno.ts` and `bun.ts` know
  * which runtime runs. */
 export interface Binding {
@@ -231,8 +315,14 @@ export interface Binding {
   readonly os: string;
   /** Opens the library at `path`; throws if it cannot. */
   open(path: string): Lib;
-  /** Makes a thread-safe waker that calls `fn(loopId)` on this thread. */
-  createWaker(fn: (loopId: number) => void): Waker;
+  /**
+   * Waits on loop `id`'s poller without blocking this thread, then calls
+   * `onReady` on this thread (once the poller has something, a wake came,
+   * or `timeoutMs` passed). The process stays alive meanwhile.
+   */
+  park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void;
+  /** Drops loop `id`'s pending park, if any (the loop is closing). */
+  forget(id: number): void;
   /** An environment variable, or undefined when unset or not permitted. */
   env(name: string): string | undefined;
 }

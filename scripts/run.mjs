@@ -131,6 +131,17 @@ if (command === "build") {
   ensureRuntimes();
   build();
   must(bin("deno"), ["run", "-A", "bench/main.ts", ...rest]);
+} else if (command === "ok") {
+  // The quality gate: lint, format, both type checks, doc examples, tests.
+  ensureRuntimes();
+  build();
+  const deno = bin("deno");
+  must(deno, ["lint"]);
+  must(deno, ["fmt", "--check"]);
+  must(deno, ["check", "mod.ts", "cli.ts", "ffi/", "tests/", "examples/"]);
+  must(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
+  must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md"]);
+  must(process.execPath, [join(root, "scripts", "run.mjs"), "test"]);
 } else if (command === "test") {
   ensureRuntimes();
   build();

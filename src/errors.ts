@@ -71,3 +71,17 @@ export function check(result: number, syscall: string, context: string): number 
   if (result < 0) throw new SystemError(-result, syscall, context);
   return result;
 }
+
+/** The SystemError for a refused watch, with a clear word for EPERM. */
+export function watchError(errno: number, action: string, fd: number): SystemError {
+  const eperm = new SystemError(errno, "epoll_ctl", action);
+  if (eperm.code === "EPERM") {
+    return new SystemError(
+      errno,
+      "epoll_ctl",
+      action,
+      `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
+    );
+  }
+  return eperm;
+}

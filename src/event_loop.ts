@@ -7,11 +7,19 @@
 import { LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { SystemError } from "./errors.ts";
+import { watchError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
 import { Events, NativePoller, type Poller } from "./poller.ts";
+import {
+  catchableSignal,
+  SignalCallback,
+  signalName,
+  signalNumber,
+  SignalRegistry,
+} from "./signals.ts";
 import { isMainThread } from "./thread.ts";
 import { checkFd, checkFinite } from "./validate.ts";
+import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -29,6 +37,14 @@ export interface EventLoopOptions {
    * @default {a new poller of the shim}
    */
   poller?: Poller;
+  /**
+   * Bounds the cross-thread inbox: once it holds `messages` calls or
+   * `bytes` bytes of their JSON, `RemoteLoop.callFromThread` returns false
+   * (and `el_inbox_post` -EAGAIN) until the loop has drained.
+   *
+   * @default {{ messages: 65536, bytes: 16777216 }}
+   */
+  inboxLimit?: InboxLimit;
 }
 
 /** Receives a callback's exception: the error and the failed handler. */
@@ -101,8 +117,10 @@ function defaultExceptionHandler(error: unknown, handler: Handler): void {
  */
 export class EventLoop {
   #core: LoopCore;
+  #inbox: Inbox;
   #mode: Mode;
   #state: State = "new";
+  #destroyWhenStopped = false;
   #exceptionHandler: ExceptionHandler = defaultExceptionHandler;
 
   /**
@@ -129,6 +147,12 @@ export class EventLoop {
       options.poller ?? new NativePoller(),
       (error, handler) => this.#report(error, handler),
     );
+    try {
+      this.#inbox = new Inbox(this.#core, options.inboxLimit);
+    } catch (error) {
+      this.#core.close();
+      throw error;
+    }
     threadLoop = this;
   }
 
@@ -295,6 +319,83 @@ export class EventLoop {
     const handler = this.callSoon(callback, ...args);
     this.#core.wake();
     return handler;
+  }
+
+  /**
+   * Makes `fn` callable from other threads by name: a Worker (or a native
+   * thread, through `el_inbox_post`) posts `[name, ...args]` and the loop
+   * runs `fn(...args)` on its own thread, in the iteration that drains the
+   * post. Exceptions go to the exception handler; a call to a name that
+   * is not exposed is reported there too.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, RemoteLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const seen: string[] = [];
+   * loop.expose("greet", (who: string) => {
+   *   seen.push(`hello ${who}`);
+   *   loop.stop();
+   * });
+   * RemoteLoop.from(loop.threadHandle()).callFromThread("greet", "worker");
+   * await loop.runForever();
+   * assertEquals(seen, ["hello worker"]);
+   * ```
+   *
+   * @throws {TypeError} If name is not a non-empty string or fn is not a
+   * function.
+   * @throws {Error} If the name is already exposed.
+   */
+  expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): void {
+    this.#alive(`expose "${name}"`);
+    this.#inbox.expose(name, fn as Callback);
+  }
+
+  /**
+   * Withdraws a name given to `expose`; later calls to it are reported to
+   * the exception handler.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * loop.expose("ping", () => {});
+   * assert(loop.unexpose("ping"));
+   * assert(!loop.unexpose("ping"));
+   * ```
+   *
+   * @returns Whether the name was exposed.
+   */
+  unexpose(name: string): boolean {
+    this.#alive(`unexpose "${name}"`);
+    return this.#inbox.unexpose(name);
+  }
+
+  /**
+   * A plain object naming this loop's inbox, for `RemoteLoop.from()` in
+   * any Worker of this process: send it with `postMessage`. It carries the
+   * loop id (with its generation: once this loop is destroyed, posts with
+   * it throw instead of reaching a later loop) and the shim's path.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const handle = loop.threadHandle();
+   * assertEquals(structuredClone(handle), handle);
+   * ```
+   *
+   * @throws {Error} For a loop on a fake poller.
+   */
+  threadHandle(): ThreadHandle {
+    this.#alive("make a thread handle");
+    return this.#inbox.handle();
   }
 
   /**
@@ -517,27 +618,85 @@ export class EventLoop {
   }
 
   /**
-   * Signal handlers arrive with the signals issue.
+   * Runs `callback(...args)` in this loop's thread each time `sig` arrives
+   * (sent to the process by anyone, delivered by the kernel to any
+   * thread). A signal may have many handlers, in this loop and in loops of
+   * other threads; each loop that listens gets every arrival. While any
+   * loop in the process listens, the signal's previous action (the
+   * default, or a handler the runtime installed later) no longer applies,
+   * except that a handler installed before is still called; it is
+   * restored when the last handler goes. Signal handlers do not keep
+   * `run()` alive.
    *
-   * @throws {Error} Always, for now.
+   * Refused: SIGKILL and SIGSTOP (they cannot be caught); SIGSEGV, SIGBUS,
+   * SIGFPE, SIGILL and SIGPIPE (the runtime needs them); the C library's
+   * reserved real-time signals (32, 33); and any signal the runtime had a
+   * handler for when evloop loaded.
+   *
+   * @example Handling SIGUSR2
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const handler = loop.addSignalHandler("SIGUSR2", (tag) => console.log(tag), "usr2");
+   * handler.cancel();
+   * assert(handler.cancelled);
+   * ```
+   *
+   * @param sig A signal number or name ("SIGUSR1").
+   * @returns The Handler whose `cancel()` removes this handler only.
+   * @throws {TypeError} If `sig` is not a number or a string, or callback
+   * is not a function (or is a Handler).
+   * @throws {RangeError} For an unknown signal number or name.
+   * @throws {Error} For a refused signal, with the reason.
    */
-  addSignalHandler(
-    _sig: number | string,
-    _callback: Callback,
-    ..._args: unknown[]
+  addSignalHandler<A extends unknown[]>(
+    sig: number | string,
+    callback: (...args: A) => unknown,
+    ...args: A
   ): Handler {
     this.#alive("add a signal handler");
-    throw new Error("Cannot add a signal handler: not implemented yet");
+    const signo = catchableSignal(sig, "Cannot add signal handler");
+    checkCallback(callback, `add signal handler for ${signalName(signo)}`);
+    const signals = SignalRegistry.of(this.#core);
+    const watch: SignalCallback = new SignalCallback(callback as Callback, args, {
+      onCancel: () => signals.remove(signo, watch),
+    });
+    signals.add(signo, watch);
+    return watch.handler;
   }
 
   /**
-   * Signal handlers arrive with the signals issue.
+   * Removes every handler this loop has for `sig`; when no loop in the
+   * process listens any more, the action that was there before the first
+   * one is restored.
    *
-   * @throws {Error} Always, for now.
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * loop.addSignalHandler("SIGUSR2", () => {});
+   * loop.addSignalHandler("SIGUSR2", () => {});
+   * assert(loop.removeSignalHandler("SIGUSR2"));
+   * assert(!loop.removeSignalHandler("SIGUSR2"));
+   * ```
+   *
+   * @returns Whether a handler was removed.
+   * @throws {TypeError} If `sig` is not a number or a string.
+   * @throws {RangeError} For an unknown signal number or name.
+   * @throws {Error} For SIGKILL and SIGSTOP, which cannot be caught.
    */
-  removeSignalHandler(_sig: number | string): boolean {
+  removeSignalHandler(sig: number | string): boolean {
     this.#alive("remove a signal handler");
-    throw new Error("Cannot remove a signal handler: not implemented yet");
+    const action = "Cannot remove signal handler";
+    const signo = signalNumber(sig, action);
+    if (signalName(signo) === "SIGKILL" || signalName(signo) === "SIGSTOP") {
+      throw new Error(`${action} for ${signalName(signo)}: it cannot be caught`);
+    }
+    return SignalRegistry.of(this.#core).remove(signo);
   }
 
   /**
@@ -617,6 +776,7 @@ export class EventLoop {
     this.#state = "running";
     return drive(this.#core, this.#mode, forever).finally(() => {
       if (this.#state === "running") this.#state = "stopped";
+      if (this.#destroyWhenStopped) this.destroy();
     });
   }
 
@@ -667,28 +827,27 @@ export class EventLoop {
       throw new Error("Cannot destroy the loop: it is running (stop it first)");
     }
     this.#state = "destroyed";
+    SignalRegistry.of(this.#core).clear();
     this.#core.close();
     if (threadLoop === this) threadLoop = null;
   }
 
-  /** Destroys the loop unless that was done already (for `using`). */
+  /**
+   * Destroys the loop unless that was done already (for `using`). A running
+   * loop (e.g. started by `switch()`) is stopped and destroyed when its
+   * current iteration ends.
+   */
   [Symbol.dispose](): void {
-    if (this.#state !== "destroyed") this.destroy();
+    if (this.#state === "destroyed" || this.#destroyWhenStopped) return;
+    if (this.#state === "running") {
+      this.#destroyWhenStopped = true;
+      this.#core.requestStop();
+      // The thread may make a new loop at once; this one goes soon.
+      if (threadLoop === this) threadLoop = null;
+      return;
+    }
+    this.destroy();
   }
-}
-
-/** The SystemError for a refused watch, with a clear word for EPERM. */
-export function watchError(errno: number, action: string, fd: number): SystemError {
-  const eperm = new SystemError(errno, "epoll_ctl", action);
-  if (eperm.code === "EPERM") {
-    return new SystemError(
-      errno,
-      "epoll_ctl",
-      action,
-      `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
-    );
-  }
-  return eperm;
 }
 
 /**

@@ -167,6 +167,29 @@ export function close(fd: number): void {
 }
 
 /**
+ * Duplicates an fd (close-on-exec): a second number for the same open file.
+ * Each number is watched separately.
+ *
+ * @example
+ * ```ts
+ * import { fd } from "@evloop/evloop";
+ * import { assert } from "@std/assert";
+ *
+ * const [r, w] = fd.pipe();
+ * const r2 = fd.dup(r);
+ * assert(r2 !== r);
+ * fd.close(r2);
+ * fd.close(r);
+ * fd.close(w);
+ * ```
+ */
+export function dup(fd: number): number {
+  const action = `Cannot duplicate fd ${fd}`;
+  checkFd(fd, action);
+  return check(lib.el_fd_dup(fd), "dup", action);
+}
+
+/**
  * Sets or clears O_NONBLOCK (watched fds should be non-blocking: readiness
  * can be spurious).
  *

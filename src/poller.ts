@@ -5,7 +5,6 @@
  * @module
  */
 import { binding, lib } from "../ffi/load.ts";
-import type { Waker } from "../ffi/symbols.ts";
 import { check } from "./errors.ts";
 
 /** Interest and result bits (epoll's values on every OS). */
@@ -48,23 +47,11 @@ export interface Poller {
   readonly id: number;
 }
 
-const parked = new Map<number, NativePoller>();
-let waker: Waker | undefined;
-
-function onWaker(id: number): void {
-  const poller = parked.get(id);
-  if (poller === undefined) return; // closed since the park began
-  parked.delete(id);
-  waker!.unref();
-  poller.resume();
-}
-
 /** The shim's poller (epoll or kqueue). */
 export class NativePoller implements Poller {
   #id: number;
   #onReady: (() => void) | undefined;
   #closed = false;
-  #wakerSet = false;
 
   /** Opens a loop in the shim. */
   constructor() {
@@ -89,27 +76,15 @@ export class NativePoller implements Poller {
   }
 
   park(timeoutMs: number, onReady: () => void): void {
-    if (!this.#wakerSet) {
-      waker ??= binding.createWaker(onWaker);
-      check(
-        lib.el_loop_set_waker(this.#id, waker.pointer),
-        "el_loop_set_waker",
-        "Cannot park the loop",
-      );
-      this.#wakerSet = true;
-    }
     this.#onReady = onReady;
-    parked.set(this.#id, this);
-    waker!.ref();
-    check(lib.el_loop_park(this.#id, timeoutMs), "el_loop_park", "Cannot park the loop");
+    binding.park(lib, this.#id, timeoutMs, this.#resume);
   }
 
-  /** @internal Called by the waker on this thread. */
-  resume(): void {
+  #resume = (): void => {
     const onReady = this.#onReady;
     this.#onReady = undefined;
     onReady?.();
-  }
+  };
 
   wake(): void {
     if (!this.#closed) lib.el_loop_wake(this.#id);
@@ -118,10 +93,11 @@ export class NativePoller implements Poller {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (parked.delete(this.#id)) waker!.unref();
-    // Joins the waiter thread: a pending park never outlives the loop.
+    binding.forget(this.#id);
+    // Wakes whoever blocks for this loop and waits for it to leave: a
+    // pending park never outlives the loop.
     lib.el_loop_close(this.#id);
     // A park ended by the close resolves, so awaiting code is not stranded.
-    this.resume();
+    this.#resume();
   }
 }

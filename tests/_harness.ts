@@ -68,3 +68,15 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 export function openFdCount(): number {
   return readdirSync("/proc/self/fd").length;
 }
+
+/**
+ * Resolves once `loop` stopped running after `stop()` (its run promise is
+ * not at hand, e.g. `switch()` started it): the stop takes effect at the end
+ * of the current iteration, a few host turns at most.
+ */
+export async function settled(loop: { readonly running: boolean }): Promise<void> {
+  for (let turns = 0; loop.running; turns++) {
+    if (turns > 10_000) throw new Error("The loop did not stop");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}

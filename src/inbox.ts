@@ -1,0 +1,211 @@
+/**
+ * The loop's side of cross-thread calls, shared by `EventLoop` and
+ * `IOLoop`: the functions a loop exposes by name, its thread handle, and
+ * the drain of the shim's inbox into the core's ready queue.
+ *
+ * The queue itself lives in the shim (`csrc/inbox.c`), so Workers and
+ * native threads can post while this thread is busy. A post wakes the
+ * loop through the shim's coalesced wake; the wake listener then drains
+ * the messages queued at that moment, in batches, into a caller-owned
+ * buffer, and queues one callback per message for the same iteration.
+ * The inbox keeps nothing alive: `run()` ends without it, `runForever()`
+ * waits for it.
+ *
+ * @module
+ */
+import { lib, libraryPath } from "../ffi/load.ts";
+import type { LoopCore } from "./core.ts";
+import { errnoName, SystemError } from "./errors.ts";
+import { type Callback, checkCallback, Handler } from "./handler.ts";
+import { decodeCall } from "./message.ts";
+import { Wake } from "./poller.ts";
+
+/**
+ * What `threadHandle()` returns: a plain object that survives
+ * `postMessage` (structured clone) and JSON, and names the loop's inbox.
+ * Pass it to `RemoteLoop.from()` in any Worker of the same process.
+ */
+export interface ThreadHandle {
+  /** Format tag: always `"evloop.thread-handle/1"`. */
+  readonly kind: "evloop.thread-handle/1";
+  /** The shim's loop id, `(generation << 10) | slot`: a handle that
+   * outlives its loop is rejected, never followed. */
+  readonly loopId: number;
+  /** The path the shim was loaded from; a Worker loads the same one. */
+  readonly library: string;
+}
+
+/** The tag of a {@linkcode ThreadHandle}. */
+export const HANDLE_KIND = "evloop.thread-handle/1";
+
+/** Limits of a loop's inbox; see `EventLoopOptions.inboxLimit`. */
+export interface InboxLimit {
+  /**
+   * Messages queued at most; a post beyond it is refused (`false`).
+   *
+   * @default {65536}
+   */
+  messages?: number;
+  /**
+   * Payload bytes queued at most (the UTF-8 JSON of each call); a post
+   * beyond it is refused, and a single message larger than it throws.
+   *
+   * @default {16777216}
+   */
+  bytes?: number;
+}
+
+/** The shim's defaults (EL_INBOX_DEFAULT_MSGS, EL_INBOX_DEFAULT_BYTES). */
+export const DEFAULT_INBOX_LIMIT: Required<InboxLimit> = {
+  messages: 65536,
+  bytes: 16 * 1024 * 1024,
+};
+
+const INITIAL_BUFFER = 64 * 1024;
+const decoder = new TextDecoder();
+
+function checkLimit(value: unknown, name: string): number {
+  if (
+    typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 0x7fffffff
+  ) {
+    throw new RangeError(
+      `Cannot set the inbox limit: ${name} must be an integer from 1 to 2147483647, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** One loop's inbox: exposed functions, handle, drain. */
+export class Inbox {
+  #core: LoopCore;
+  #id: number;
+  #exposed = new Map<string, Callback>();
+  #buffer = new Uint8Array(INITIAL_BUFFER);
+
+  /**
+   * Attaches an inbox to `core` (a core on a fake poller gets one that
+   * can expose functions but has no thread handle).
+   *
+   * @throws {RangeError} For a limit that is not an integer in 1..2^31-1.
+   */
+  constructor(core: LoopCore, limit?: InboxLimit) {
+    this.#core = core;
+    this.#id = core.poller.id;
+    if (limit !== undefined) this.setLimit(limit);
+    if (this.#id >= 0) {
+      core.addWakeListener((bits) => {
+        if ((bits & Wake.INBOX) !== 0) this.drain();
+      });
+    }
+  }
+
+  /**
+   * Sets the limits (omitted fields get the defaults). Lowering them drops
+   * nothing already queued.
+   */
+  setLimit(limit: InboxLimit): void {
+    const messages = checkLimit(limit.messages ?? DEFAULT_INBOX_LIMIT.messages, "messages");
+    const bytes = checkLimit(limit.bytes ?? DEFAULT_INBOX_LIMIT.bytes, "bytes");
+    if (this.#id < 0) return;
+    const r = lib.el_inbox_set_limit(this.#id, messages, bytes);
+    if (r < 0) throw new SystemError(-r, "el_inbox_set_limit", "Cannot set the inbox limit");
+  }
+
+  /**
+   * Makes `fn` callable from other threads as `name`.
+   *
+   * @throws {TypeError} If name is not a non-empty string or fn is not a
+   * function.
+   * @throws {Error} If `name` is already exposed.
+   */
+  expose(name: string, fn: Callback): void {
+    const action = `Cannot expose "${name}"`;
+    if (typeof name !== "string" || name.length === 0) {
+      throw new TypeError(`Cannot expose a function: the name must be a non-empty string`);
+    }
+    checkCallback(fn, `expose "${name}"`);
+    if (this.#exposed.has(name)) {
+      throw new Error(`${action}: the name is already exposed (unexpose it first)`);
+    }
+    this.#exposed.set(name, fn);
+  }
+
+  /** Withdraws `name`; returns whether it was exposed. */
+  unexpose(name: string): boolean {
+    return this.#exposed.delete(name);
+  }
+
+  /**
+   * The handle other threads post with.
+   *
+   * @throws {Error} For a loop on a fake poller.
+   */
+  handle(): ThreadHandle {
+    if (this.#id < 0) {
+      throw new Error("Cannot make a thread handle: this loop has no native poller");
+    }
+    return { kind: HANDLE_KIND, loopId: this.#id, library: libraryPath };
+  }
+
+  /** Messages waiting in the shim (0 once the loop is closed). */
+  get pending(): number {
+    if (this.#id < 0) return 0;
+    return Math.max(0, lib.el_inbox_count(this.#id));
+  }
+
+  /**
+   * Moves the messages queued now into the ready queue, one callback per
+   * message in arrival order. Later posts wait for the next wake, so a
+   * fast producer cannot keep this iteration from running.
+   */
+  drain(): void {
+    const id = this.#id;
+    let pending = lib.el_inbox_count(id);
+    while (pending > 0) {
+      const n = lib.el_inbox_drain(id, this.#buffer, this.#buffer.length, pending);
+      if (n < 0) {
+        if (errnoName(-n) !== "ENOBUFS") return; // closed meanwhile
+        const buf = this.#buffer;
+        const need = buf[0] | buf[1] << 8 | buf[2] << 16 | buf[3] << 24;
+        this.#buffer = new Uint8Array(Math.max(need, 2 * buf.length));
+        continue;
+      }
+      this.#dispatch(n);
+      pending -= n;
+    }
+  }
+
+  #dispatch(count: number): void {
+    const buf = this.#buffer;
+    const core = this.#core;
+    let off = 0;
+    for (let k = 0; k < count; k++) {
+      const len = (buf[off] | buf[off + 1] << 8 | buf[off + 2] << 16 | buf[off + 3] << 24) >>> 0;
+      off += 4;
+      const call = decodeCall(decoder.decode(buf.subarray(off, off + len)));
+      off += len;
+      if (!call.ok) {
+        core.enqueue(this.#failure(`Cannot run a cross-thread call: ${call.reason}`));
+        continue;
+      }
+      const fn = this.#exposed.get(call.name);
+      if (fn === undefined) {
+        core.enqueue(
+          this.#failure(
+            `Cannot run "${call.name}" from another thread on loop ${this.#id}: ` +
+              "nothing is exposed under that name",
+          ),
+        );
+        continue;
+      }
+      core.enqueue(new Handler(fn, call.args));
+    }
+  }
+
+  /** A callback that reports `message` through the exception handler. */
+  #failure(message: string): Handler {
+    return new Handler(function crossThreadCall() {
+      throw new Error(message);
+    }, []);
+  }
+}

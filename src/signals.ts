@@ -1,0 +1,474 @@
+/**
+ * Process signals for a loop core: names and checks, and the per-core
+ * registry both APIs build on (`EventLoop.addSignalHandler`, many handlers
+ * per signal; `IOLoop.addSignalHandler`, one per signal, with the siginfo).
+ *
+ * The shim's `sigaction` handler runs in whatever thread the kernel picks,
+ * records the sender's siginfo for every loop that listens and wakes each
+ * one (`Wake.SIGNAL`); the registry of that loop then drains the records in
+ * the loop's own thread and queues the watches' work on its core.
+ *
+ * @module
+ */
+import { lib } from "../ffi/load.ts";
+import type { LoopCore } from "./core.ts";
+import { SystemError } from "./errors.ts";
+import { type Callback, describe, Handler, retire } from "./handler.ts";
+import { Wake } from "./poller.ts";
+
+/**
+ * What the sender's `siginfo_t` said about one arrival of a signal.
+ *
+ * @example Reading the sender's pid
+ * ```ts
+ * import type { SignalInfo } from "@evloop/evloop";
+ *
+ * function describeSender(info: SignalInfo): string {
+ *   return `signal ${info.signo} from pid ${info.pid} (uid ${info.uid})`;
+ * }
+ * describeSender({ signo: 10, code: 0, pid: 42, uid: 1000 });
+ * ```
+ */
+export interface SignalInfo {
+  /** The signal number. */
+  readonly signo: number;
+  /**
+   * `si_code`: 0 (`SI_USER`) for kill(2), -6 (`SI_TKILL`) for tgkill(2),
+   * positive for the kernel; `SIGNAL_LOST_CODE` for arrivals whose record
+   * did not fit in the shim's queue (their pid and uid are 0).
+   */
+  readonly code: number;
+  /** `si_pid`: the sending process (0 when the kernel sent it). */
+  readonly pid: number;
+  /** `si_uid`: the sender's real user id. */
+  readonly uid: number;
+}
+
+/** The `code` of a record that stands for arrivals lost to a full queue. */
+export const SIGNAL_LOST_CODE = -32768;
+
+/** Why the shim refuses a signal (`el_signal_refusal`). */
+export const Refusal = {
+  OK: 0,
+  UNCATCHABLE: 1,
+  FAULT: 2,
+  PIPE: 3,
+  LIBC: 4,
+  RUNTIME: 5,
+} as const;
+
+/** The largest signal number (64 on Linux). */
+export const MAX_SIGNAL: number = lib.el_signal_max();
+
+const nameOf: (string | undefined)[] = [];
+const byName = new Map<string, number>();
+{
+  const buf = new Uint8Array(32);
+  const decoder = new TextDecoder();
+  for (let signo = 1; signo <= MAX_SIGNAL; signo++) {
+    const n = lib.el_signal_name(signo, buf, buf.length);
+    if (n <= 0) continue;
+    const name = decoder.decode(buf.subarray(0, n));
+    nameOf[signo] = name;
+    byName.set(name, signo);
+  }
+}
+
+/**
+ * The signal's name ("SIGUSR1"), or "signal 32" when it has none.
+ *
+ * @example Names as the C library spells them
+ * ```ts
+ * import { signalName } from "./signals.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(signalName(15), "SIGTERM");
+ * ```
+ */
+export function signalName(signo: number): string {
+  return nameOf[signo] ?? `signal ${signo}`;
+}
+
+/**
+ * Turns a signal number or name into its number.
+ *
+ * @example Names and numbers
+ * ```ts
+ * import { signalNumber } from "./signals.ts";
+ * import { assertEquals, assertThrows } from "@std/assert";
+ *
+ * assertEquals(signalNumber("SIGINT", "Cannot add signal handler"), 2);
+ * assertThrows(() => signalNumber("SIGFOO", "Cannot add signal handler"), RangeError);
+ * ```
+ *
+ * @param sig A number (1 to `MAX_SIGNAL`) or a name such as `"SIGUSR1"`.
+ * @param action What failed, for the message: "Cannot add signal handler".
+ * @throws {TypeError} If `sig` is neither a number nor a string.
+ * @throws {RangeError} For a number out of range or an unknown name.
+ */
+export function signalNumber(sig: unknown, action: string): number {
+  if (typeof sig === "number") {
+    if (!Number.isInteger(sig) || sig < 1 || sig > MAX_SIGNAL) {
+      throw new RangeError(`${action}: ${sig} is not a signal number (1 to ${MAX_SIGNAL})`);
+    }
+    return sig;
+  }
+  if (typeof sig === "string") {
+    const signo = byName.get(sig);
+    if (signo === undefined) {
+      throw new RangeError(`${action}: unknown signal name "${sig}"`);
+    }
+    return signo;
+  }
+  throw new TypeError(
+    `${action}: the signal must be a number or a name like "SIGUSR1", got ${describe(sig)}`,
+  );
+}
+
+/** Why `signo` cannot be handled, or undefined when it can. */
+export function refusalReason(signo: number): string | undefined {
+  switch (lib.el_signal_refusal(signo)) {
+    case Refusal.OK:
+      return undefined;
+    case Refusal.UNCATCHABLE:
+      return `${signalName(signo)} cannot be caught`;
+    case Refusal.FAULT:
+      return "the runtime needs it (it reports a fault in the thread that caused it)";
+    case Refusal.PIPE:
+      return "the runtime needs it ignored (a write to a closed socket fails with EPIPE instead)";
+    case Refusal.LIBC:
+      return "the C library reserves it for its threads (NPTL)";
+    case Refusal.RUNTIME:
+      return "the runtime needs it (it had a handler when evloop loaded)";
+    default:
+      return "it is not a valid signal";
+  }
+}
+
+/**
+ * Turns `sig` into a signal number that can be handled.
+ *
+ * @example A refused signal
+ * ```ts
+ * import { catchableSignal } from "./signals.ts";
+ * import { assertThrows } from "@std/assert";
+ *
+ * assertThrows(
+ *   () => catchableSignal("SIGKILL", "Cannot add signal handler"),
+ *   Error,
+ *   "Cannot add signal handler for SIGKILL: SIGKILL cannot be caught",
+ * );
+ * ```
+ *
+ * @param sig A number or a name.
+ * @param action "Cannot add signal handler": the name is appended.
+ * @throws {TypeError} If `sig` is neither a number nor a string.
+ * @throws {RangeError} For a number out of range or an unknown name.
+ * @throws {Error} For a signal evloop refuses, with the reason.
+ */
+export function catchableSignal(sig: unknown, action: string): number {
+  const signo = signalNumber(sig, action);
+  const reason = refusalReason(signo);
+  if (reason !== undefined) {
+    throw new Error(`${action} for ${signalName(signo)}: ${reason}`);
+  }
+  return signo;
+}
+
+/** One registration in a `SignalRegistry` (like the core's `FdWatch`). */
+export interface SignalWatch {
+  /** Queues the work of one arrival on `core` (never runs user code). */
+  deliver(info: SignalInfo, core: LoopCore): void;
+  /** Cancels silently: the registry let it go (removed, or loop closed). */
+  drop(): void;
+}
+
+/** Options for {@linkcode SignalCallback}. */
+export interface SignalCallbackOptions {
+  /**
+   * Append `(signo, info)` to the callback's arguments (turbo's IOLoop)
+   * instead of passing only its own (evergreen's EventLoop).
+   *
+   * @default {false}
+   */
+  withInfo?: boolean;
+  /** Runs when the returned `handler` is cancelled by the user. */
+  onCancel?: (handler: Handler) => void;
+}
+
+/**
+ * A watch that runs `callback` from the loop's ready queue once per
+ * arrival, through one `Handler`: cancelling it (or dropping the watch)
+ * also drops arrivals already queued.
+ *
+ * @example Both call shapes
+ * ```ts
+ * import { SignalCallback } from "./signals.ts";
+ * import { assert } from "@std/assert";
+ *
+ * const evergreen = new SignalCallback((tag: string) => tag, ["usr1"]);
+ * const turbo = new SignalCallback((signo: number) => signo, [], { withInfo: true });
+ * assert(!evergreen.handler.cancelled && !turbo.handler.cancelled);
+ * ```
+ */
+export class SignalCallback implements SignalWatch {
+  /** The handler queued per arrival; its `cancel()` removes the watch. */
+  readonly handler: Handler;
+  #infos: SignalInfo[] | null;
+
+  /**
+   * @param callback What to run.
+   * @param args Its own arguments (first).
+   * @param options Whether the siginfo is appended; a cancel hook.
+   */
+  constructor(callback: Callback, args: unknown[], options: SignalCallbackOptions = {}) {
+    if (options.withInfo) {
+      const infos: SignalInfo[] = [];
+      this.#infos = infos;
+      const run = () => {
+        const info = infos.shift();
+        if (info !== undefined) return callback(...args, info.signo, info);
+      };
+      // Exception reports name the user's callback, not this trampoline.
+      Object.defineProperty(run, "name", { value: callback.name });
+      this.handler = new Handler(run, [], options.onCancel);
+    } else {
+      this.#infos = null;
+      this.handler = new Handler(callback, args, options.onCancel);
+    }
+  }
+
+  deliver(info: SignalInfo, core: LoopCore): void {
+    if (this.handler.cancelled) return;
+    this.#infos?.push(info);
+    core.enqueue(this.handler);
+  }
+
+  drop(): void {
+    retire(this.handler);
+    if (this.#infos !== null) this.#infos.length = 0;
+  }
+}
+
+const RECORDS = 64;
+const registries = new WeakMap<LoopCore, SignalRegistry>();
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+Object.defineProperty(rethrow, "name", { value: "signalDelivery" });
+
+/**
+ * A core's signal watches, many per signal. While a signal has a watch the
+ * core's loop listens to it in the shim (the first listener in the process
+ * installs the shim's handler; the last one restores the action that was
+ * there before). Listening does not keep `run()` alive.
+ *
+ * A turbo-style API (one handler per signal, siginfo delivered) is a few
+ * lines over it:
+ *
+ * @example One handler per signal, with the siginfo
+ * ```ts
+ * import { EventLoop } from "@evloop/evloop";
+ * import { SignalCallback, SignalRegistry } from "./signals.ts";
+ * import { assert } from "@std/assert";
+ *
+ * using loop = new EventLoop();
+ * const signals = SignalRegistry.of(loop._core);
+ * signals.set(10, new SignalCallback((signo: number) => signo, [], { withInfo: true }));
+ * assert(signals.has(10));
+ * assert(signals.remove(10));
+ * ```
+ */
+export class SignalRegistry {
+  #core: LoopCore;
+  #watches = new Map<number, SignalWatch[]>();
+  #records = new Int32Array(4 * RECORDS);
+
+  /** @internal Use `SignalRegistry.of(core)`. */
+  constructor(core: LoopCore) {
+    this.#core = core;
+    core.addWakeListener((bits) => {
+      if ((bits & Wake.SIGNAL) !== 0) this.#drain();
+    });
+  }
+
+  /**
+   * The registry of `core`, made on first use.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { SignalRegistry } from "./signals.ts";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * assert(SignalRegistry.of(loop._core) === SignalRegistry.of(loop._core));
+   * ```
+   */
+  static of(core: LoopCore): SignalRegistry {
+    let registry = registries.get(core);
+    if (registry === undefined) {
+      registry = new SignalRegistry(core);
+      registries.set(core, registry);
+    }
+    return registry;
+  }
+
+  /**
+   * Adds a watch for `signo` (after the ones already there).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const signals = SignalRegistry.of(loop._core);
+   * signals.add(12, new SignalCallback(() => {}, []));
+   * signals.add(12, new SignalCallback(() => {}, []));
+   * assertEquals(signals.count(12), 2);
+   * signals.clear();
+   * ```
+   *
+   * @throws {Error} For a refused signal (see `catchableSignal`).
+   * @throws {SystemError} If the shim cannot listen.
+   */
+  add(signo: number, watch: SignalWatch): void {
+    const list = this.#watches.get(signo);
+    if (list !== undefined) {
+      list.push(watch);
+      return;
+    }
+    this.#listen(signo);
+    this.#watches.set(signo, [watch]);
+  }
+
+  /**
+   * Makes `watch` the only watch for `signo`, dropping the others. The loop
+   * keeps listening meanwhile: no arrival meets the previous action.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { assert, assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const signals = SignalRegistry.of(loop._core);
+   * const first = new SignalCallback(() => {}, []);
+   * signals.set(12, first);
+   * signals.set(12, new SignalCallback(() => {}, []));
+   * assert(first.handler.cancelled);
+   * assertEquals(signals.count(12), 1);
+   * signals.clear();
+   * ```
+   *
+   * @throws {Error} For a refused signal.
+   * @throws {SystemError} If the shim cannot listen.
+   */
+  set(signo: number, watch: SignalWatch): void {
+    const old = this.#watches.get(signo);
+    if (old === undefined) {
+      this.add(signo, watch);
+      return;
+    }
+    this.#watches.set(signo, [watch]);
+    for (const w of old) w.drop();
+  }
+
+  /**
+   * Removes `watch` from `signo`, or every watch of `signo` when no watch
+   * is given. The loop stops listening when none is left.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const signals = SignalRegistry.of(loop._core);
+   * signals.add(12, new SignalCallback(() => {}, []));
+   * assert(signals.remove(12));
+   * assert(!signals.remove(12));
+   * ```
+   *
+   * @returns Whether a watch was removed.
+   */
+  remove(signo: number, watch?: SignalWatch): boolean {
+    const list = this.#watches.get(signo);
+    if (list === undefined) return false;
+    let removed: SignalWatch[];
+    if (watch === undefined) {
+      removed = list;
+      this.#watches.delete(signo);
+    } else {
+      const at = list.indexOf(watch);
+      if (at < 0) return false;
+      removed = list.splice(at, 1);
+      if (list.length === 0) this.#watches.delete(signo);
+    }
+    if (!this.#watches.has(signo)) this.#unlisten(signo);
+    for (const w of removed) w.drop();
+    return removed.length > 0;
+  }
+
+  /** Whether `signo` has a watch. */
+  has(signo: number): boolean {
+    return this.#watches.has(signo);
+  }
+
+  /** How many watches `signo` has. */
+  count(signo: number): number {
+    return this.#watches.get(signo)?.length ?? 0;
+  }
+
+  /** Removes every watch (the loop is being destroyed or closed). */
+  clear(): void {
+    for (const signo of [...this.#watches.keys()]) this.remove(signo);
+  }
+
+  #listen(signo: number): void {
+    const result = lib.el_signal_add(this.#core.poller.id, signo);
+    if (result < 0) {
+      const action = `Cannot add signal handler for ${signalName(signo)}`;
+      const reason = refusalReason(signo);
+      if (reason !== undefined) throw new Error(`${action}: ${reason}`);
+      throw new SystemError(-result, "sigaction", action);
+    }
+  }
+
+  #unlisten(signo: number): void {
+    // A closed loop already stopped listening in the shim (-ESTALE).
+    lib.el_signal_remove(this.#core.poller.id, signo);
+  }
+
+  #drain(): void {
+    const records = this.#records;
+    const core = this.#core;
+    for (;;) {
+      const n = lib.el_signal_drain(core.poller.id, records, RECORDS);
+      for (let i = 0; i < 4 * Math.max(n, 0); i += 4) {
+        const list = this.#watches.get(records[i]);
+        if (list === undefined) continue; // removed since it arrived
+        const info: SignalInfo = {
+          signo: records[i],
+          code: records[i + 1],
+          pid: records[i + 2],
+          uid: records[i + 3],
+        };
+        for (const watch of list) {
+          try {
+            watch.deliver(info, core);
+          } catch (error) {
+            // Reported through the loop's exception handler.
+            core.enqueue(new Handler(rethrow, [error]));
+          }
+        }
+      }
+      if (n < RECORDS) return;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// The fd namespace: typed helpers over the shim, errors as SystemError.
+import { fd, SystemError } from "@evloop/evloop";
+import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
+import { test } from "./_harness.ts";
+
+test("fd.pipe() gives a non-blocking pipe: read returns null when empty, 0 at EOF", () => {
+  const [r, w] = fd.pipe();
+  const buf = new Uint8Array(8);
+  assertEquals(fd.read(r, buf), null);
+  assertEquals(fd.write(w, new Uint8Array([1, 2])), 2);
+  assertEquals(fd.read(r, buf), 2);
+  fd.close(w);
+  assertEquals(fd.read(r, buf), 0);
+  fd.close(r);
+});
+
+test("fd.write() returns null when the pipe is full", () => {
+  const [r, w] = fd.pipe();
+  const chunk = new Uint8Array(65536);
+  let full = false;
+  for (let i = 0; i < 64 && !full; i++) full = fd.write(w, chunk) === null;
+  assert(full);
+  fd.close(r);
+  fd.close(w);
+});
+
+test("fd.write() to a socket whose peer closed is EPIPE, not a fatal SIGPIPE", () => {
+  const [a, b] = fd.socketpair();
+  fd.close(b);
+  const error = assertThrows(() => fd.write(a, new Uint8Array(1)), SystemError);
+  assertEquals((error as SystemError).code, "EPIPE");
+  fd.close(a);
+});
+
+test("fd.close() of an fd that is not open throws SystemError EBADF", () => {
+  const [r, w] = fd.pipe();
+  fd.close(r);
+  const error = assertThrows(() => fd.close(r), SystemError, `Cannot close fd ${r}`);
+  assertInstanceOf(error, SystemError);
+  assertEquals(error.code, "EBADF");
+  assertEquals(error.syscall, "close");
+  assert(error.errno > 0);
+  fd.close(w);
+});
+
+test("fd.tcpConnect() to a closed port reports ECONNREFUSED through socketError()", async () => {
+  const server = fd.tcpListen("127.0.0.1", 0);
+  const port = fd.localPort(server);
+  fd.close(server);
+  const client = fd.tcpConnect("127.0.0.1", port);
+  // The refusal is immediate on loopback; give the kernel a turn at most.
+  let error: SystemError | null = null;
+  for (let i = 0; i < 100 && error === null; i++) {
+    error = fd.socketError(client);
+    if (error === null) await new Promise((r) => setTimeout(r, 1));
+  }
+  assertEquals(error?.code, "ECONNREFUSED");
+  fd.close(client);
+});
+
+test("fd.tcpListen() on a taken port is EADDRINUSE; a bad host is EINVAL", () => {
+  const server = fd.tcpListen("127.0.0.1", 0);
+  const error = assertThrows(() => fd.tcpListen("127.0.0.1", fd.localPort(server)), SystemError);
+  assertEquals((error as SystemError).code, "EADDRINUSE");
+  const bad = assertThrows(() => fd.tcpListen("not-an-address", 0), SystemError);
+  assertEquals((bad as SystemError).code, "EINVAL");
+  fd.close(server);
+});
+
+test("fd.sendOob() and fd.recvOob() move one urgent byte over TCP", async () => {
+  const server = fd.tcpListen("127.0.0.1", 0);
+  const client = fd.tcpConnect("127.0.0.1", fd.localPort(server));
+  let peer: number | null = null;
+  for (let i = 0; i < 1000 && peer === null; i++) {
+    peer = fd.tcpAccept(server);
+    if (peer === null) await new Promise((r) => setTimeout(r, 1));
+  }
+  assert(peer !== null);
+  fd.sendOob(client, 0x5a);
+  let byte: number | null = null;
+  for (let i = 0; i < 1000 && byte === null; i++) {
+    byte = fd.recvOob(peer);
+    if (byte === null) await new Promise((r) => setTimeout(r, 1));
+  }
+  assertEquals(byte, 0x5a);
+  for (const x of [client, peer, server]) fd.close(x);
+});
+
+test("fd.setNonBlocking() toggles O_NONBLOCK and fails on a closed fd", () => {
+  const [r, w] = fd.pipe();
+  fd.setNonBlocking(r, false);
+  fd.setNonBlocking(r, true);
+  assertEquals(fd.read(r, new Uint8Array(1)), null);
+  fd.close(r);
+  const error = assertThrows(() => fd.setNonBlocking(r, true), SystemError);
+  assertEquals((error as SystemError).code, "EBADF");
+  fd.close(w);
+});
