@@ -70,6 +70,18 @@
 void libkqueue_drain_pending_close(void) __attribute__((weak));
 #define finish_close() \
   (libkqueue_drain_pending_close ? libkqueue_drain_pending_close() : (void)0)
+
+/* libkqueue's per-process state (the monitoring thread, an epoll fd and an
+ * eventfd) comes with the first kqueue and goes, asynchronously, after the
+ * last one closes: the process's fd count would then depend on timing. One
+ * kqueue opened when the shim loads, never closed, keeps that state for
+ * the life of the library. */
+static void keep_libkqueue_state(void) __attribute__((constructor));
+static void keep_libkqueue_state(void) {
+  int kq = kqueue();
+  if (kq != -1)
+    fcntl(kq, F_SETFD, FD_CLOEXEC);
+}
 #else
 #define finish_close() ((void)0)
 #endif
