@@ -6,6 +6,7 @@
  */
 import { readdirSync } from "node:fs";
 import { threadLoopForTests } from "../src/event_loop.ts";
+import { binding, lib } from "../ffi/load.ts";
 
 type TestFn = () => void | Promise<void>;
 
@@ -27,6 +28,19 @@ export const isDeno = "Deno" in globalThis;
 
 const bunTestModule = "bun:test";
 const bunTest: BunTest | undefined = isDeno ? undefined : await import(bunTestModule);
+
+/** The shim's poller backend: "epoll" or "kqueue" (`el_backend_name`). */
+export const backend: string = (() => {
+  const buf = new Uint8Array(32);
+  return new TextDecoder().decode(buf.subarray(0, lib.el_backend_name(buf, buf.length)));
+})();
+
+/**
+ * Whether the poller reports TCP out-of-band data as PRI: epoll does, and
+ * kqueue with EVFILT_EXCEPT (macOS); kqueue without it (libkqueue on Linux,
+ * FreeBSD) never does (csrc/kqueue.c).
+ */
+export const reportsPri: boolean = backend === "epoll" || binding.os === "darwin";
 
 /** A safety net only: tests synchronise on events, never on time. */
 const TIMEOUT_MS = 60_000;
