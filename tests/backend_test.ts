@@ -9,7 +9,7 @@ import { binding, lib } from "../ffi/load.ts";
 import { errnoName } from "../src/errors.ts";
 import { fd } from "@evloop/evloop";
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
-import { test, within } from "./_harness.ts";
+import { backend, test, within } from "./_harness.ts";
 
 const READ = 0x001;
 const PRI = 0x002;
@@ -21,13 +21,6 @@ const MOD = 2;
 const DEL = 3;
 const WAKE = 0x1;
 
-function backendName(): string {
-  const buf = new Uint8Array(32);
-  const n = lib.el_backend_name(buf, buf.length);
-  return new TextDecoder().decode(buf.subarray(0, n));
-}
-
-const backend = backendName();
 /** libkqueue on Linux: kqueue's semantics over epoll, with its limits. */
 const libkqueue = backend === "kqueue" && binding.os === "linux";
 
