@@ -99,6 +99,12 @@ void backend_forget_fd(struct el_loop *loop, int fd) {
   epoll_ctl(loop->backend_fd, EPOLL_CTL_DEL, fd, NULL);
 }
 
+/* epoll never reads SO_ERROR: el_sock_error finds it in the socket. */
+int backend_take_sock_error(int fd) {
+  (void)fd;
+  return 0;
+}
+
 /* Arms the timerfd at now + timeout_ms, rounded up to the nanosecond: a
  * timeout may end late, never early (mio: truncation turns sub-ms timeouts
  * into busy loops; libev: timers never fire early). */

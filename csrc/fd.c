@@ -195,9 +195,13 @@ int32_t el_sock_port(int32_t fd) {
 int32_t el_sock_error(int32_t fd) {
   int err = 0;
   socklen_t len = sizeof(err);
+  int taken;
   if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
     return -errno;
-  return -err;
+  /* The poller may have read (and so cleared) it first: libkqueue does, to
+   * fill in a kevent's fflags. */
+  taken = backend_take_sock_error(fd);
+  return err != 0 ? -err : -taken;
 }
 
 int32_t el_sock_shutdown(int32_t fd, int32_t how) {

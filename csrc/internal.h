@@ -22,9 +22,16 @@ struct el_loop {
   atomic_uint wake_bits;
 
   int backend_fd; /* epoll or kqueue fd */
-  int wake_fd;    /* eventfd (epoll); -1 where EVFILT_USER is used */
+  int wake_fd;    /* eventfd (epoll), self-pipe read end (kqueue) */
   int timer_fd;   /* timerfd (epoll); -1 where EVFILT_TIMER is used */
   int timer_armed;
+  int wake_write_fd; /* kqueue: the wake self-pipe's write end */
+
+  /* kqueue: the caller's interest per fd (kqueue.c), which kqueue cannot
+   * be asked for; guarded by interest_mu (el_fd_close may run anywhere). */
+  struct el_interest *interest;
+  int interest_len;
+  pthread_mutex_t interest_mu;
 
   /* The hosted waiter thread (started by the first el_loop_park). */
   pthread_mutex_t mu;
@@ -72,6 +79,10 @@ int backend_wake(struct el_loop *loop);
 int backend_block(struct el_loop *loop, double timeout_ms);
 /* Drops fd from this loop's interest set, ignoring "not watched". */
 void backend_forget_fd(struct el_loop *loop, int fd);
+/* The socket error (SO_ERROR) of fd that the poller read, and so cleared,
+ * while reporting an event (kqueue.c), or 0; forgets it. el_sock_error
+ * falls back on it. Process-wide, thread-safe. */
+int backend_take_sock_error(int fd);
 
 /* signal.c: drops the loop's signal registrations (el_loop_close). */
 void signal_loop_close(struct el_loop *loop);

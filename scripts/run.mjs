@@ -63,6 +63,15 @@ export function build(dir = "build", extra = []) {
   return out;
 }
 
+/** Whether libkqueue (headers and library) is installed, as CMake finds it. */
+function hasLibkqueue() {
+  const pc = spawnSync("pkg-config", ["--exists", "libkqueue"]);
+  if (!pc.error) return pc.status === 0;
+  return ["/usr/include", "/usr/local/include"].some((p) =>
+    existsSync(join(p, "kqueue", "sys", "event.h"))
+  );
+}
+
 /** Runs a command, echoing its output, and returns what it printed. */
 function capture(cmd, args, env) {
   const r = spawnSync(cmd, args, {
@@ -136,7 +145,18 @@ if (command === "build") {
 } else if (command === "test") {
   ensureRuntimes();
   build();
-  const results = [...suite("epoll backend")];
+  const native = ["linux", "android"].includes(process.platform) ? "epoll" : "kqueue";
+  const results = [...suite(`${native} backend`)];
+  // On Linux the suite runs a second time against the kqueue backend built
+  // over libkqueue, when it is installed (CI machines usually lack it).
+  if (native === "epoll") {
+    if (hasLibkqueue()) {
+      const lib = build("build-kqueue", ["-DEVLOOP_BACKEND=kqueue"]);
+      results.push(...suite("kqueue backend (libkqueue)", { EVLOOP_LIB: lib }));
+    } else {
+      console.log("\nkqueue backend: skipped (libkqueue not installed)");
+    }
+  }
   const passed = results.reduce((a, r) => a + r.passed, 0);
   const failed = results.reduce((a, r) => a + r.failed, 0);
   console.log(`\nevloop: suite took ${((Date.now() - started) / 1000).toFixed(1)} s`);

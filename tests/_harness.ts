@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import { threadLoopForTests } from "../src/event_loop.ts";
+import { binding, lib } from "../ffi/load.ts";
 
 type TestFn = () => void | Promise<void>;
 
@@ -27,6 +28,19 @@ export const isDeno = "Deno" in globalThis;
 
 const bunTestModule = "bun:test";
 const bunTest: BunTest | undefined = isDeno ? undefined : await import(bunTestModule);
+
+/** The shim's poller backend: "epoll" or "kqueue" (`el_backend_name`). */
+export const backend: string = (() => {
+  const buf = new Uint8Array(32);
+  return new TextDecoder().decode(buf.subarray(0, lib.el_backend_name(buf, buf.length)));
+})();
+
+/**
+ * Whether the poller reports TCP out-of-band data as PRI: epoll does, and
+ * kqueue with EVFILT_EXCEPT (macOS); kqueue without it (libkqueue on Linux,
+ * FreeBSD) never does (csrc/kqueue.c).
+ */
+export const reportsPri: boolean = backend === "epoll" || binding.os === "darwin";
 
 /** A safety net only: tests synchronise on events, never on time. */
 const TIMEOUT_MS = 60_000;
@@ -64,9 +78,26 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The number of open fds of this process (Linux). */
-export function openFdCount(): number {
-  return readdirSync("/proc/self/fd").length;
+/**
+ * This process's open fds as "fd -> target" (Linux /proc/self/fd).
+ * Leak checks compare sets, not counts: under bun test, fds of an earlier
+ * test's Workers and children may close while a later test runs.
+ */
+export function openFds(): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync("/proc/self/fd")) {
+    try {
+      out.push(`${name} -> ${readlinkSync(`/proc/self/fd/${name}`)}`);
+    } catch {
+      // The directory's own fd, gone once listed.
+    }
+  }
+  return out;
+}
+
+/** The fds open now that were not in `before` (what leaked). */
+export function newFds(before: string[]): string[] {
+  return openFds().filter((f) => !before.includes(f));
 }
 
 /**

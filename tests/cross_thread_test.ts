@@ -7,7 +7,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { lib } from "../ffi/load.ts";
-import { openFdCount, test, within } from "./_harness.ts";
+import { newFds, openFds, test, within } from "./_harness.ts";
 import { TestWorker } from "./_test_worker.ts";
 import { nativePummel } from "./_native_pummel.ts";
 
@@ -126,7 +126,7 @@ test("el_inbox_post() pummel: 4 native threads x 100,000 posts, each once and in
 
 test("RemoteLoop.callFromThread() after destroy() throws, also with a previous loop's handle", async () => {
   const loops = lib.el_loop_count();
-  const fds = openFdCount();
+  const fds = openFds();
   const first = new EventLoop();
   let firstCalls = 0;
   first.expose("x", () => firstCalls++);
@@ -157,7 +157,7 @@ test("RemoteLoop.callFromThread() after destroy() throws, also with a previous l
   assertEquals(firstCalls, 0);
   second.destroy();
   assertEquals(lib.el_loop_count(), loops);
-  assertEquals(openFdCount(), fds);
+  assertEquals(newFds(fds), []);
 });
 
 test("RemoteLoop.callFromThread() in a Worker throws once the loop is destroyed", async () => {

@@ -18,9 +18,12 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { test, within } from "./_harness.ts";
+import { reportsPri, test, within } from "./_harness.ts";
 
 const MODES: Mode[] = ["hosted", "exclusive"];
+// Left out where kqueue has no EVFILT_EXCEPT (csrc/kqueue.c): it cannot see
+// urgent data, and a PRI-only handler would wait for ever.
+const testPri: typeof test = reportsPri ? test : () => {};
 const LIMIT_MS = 10_000;
 const HUP = 0x010;
 
@@ -114,7 +117,7 @@ for (const mode of MODES) {
     closeAll(a, b);
   });
 
-  test(`IOLoop.addHandler() with PRI sees TCP out-of-band data (${mode})`, async () => {
+  testPri(`IOLoop.addHandler() with PRI sees TCP out-of-band data (${mode})`, async () => {
     const loop = new IOLoop({ mode });
     const errors = failures(loop);
     const server = fd.tcpListen("127.0.0.1", 0);

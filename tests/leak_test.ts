@@ -1,20 +1,20 @@
 // No fd leak: every fd the shim opens for a loop is closed by destroy().
 import { EventLoop, fd } from "@evloop/evloop";
 import { assertEquals } from "@std/assert";
-import { openFdCount, test } from "./_harness.ts";
+import { newFds, openFds, test } from "./_harness.ts";
 
-test("EventLoop.destroy() closes every fd the shim opened: 1000 loops leave the fd count unchanged", () => {
-  const before = openFdCount();
+test("EventLoop.destroy() closes every fd the shim opened: 1000 loops leave no fd behind", () => {
+  const before = openFds();
   for (let i = 0; i < 1000; i++) {
     const loop = new EventLoop();
     loop.callLater(5, () => {});
     loop.destroy();
   }
-  assertEquals(openFdCount(), before);
+  assertEquals(newFds(before), []);
 });
 
 test("EventLoop.destroy() after hosted runs (waiter parked) leaks no fd", async () => {
-  const before = openFdCount();
+  const before = openFds();
   for (let i = 0; i < 50; i++) {
     const loop = new EventLoop();
     const [r, w] = fd.pipe();
@@ -28,5 +28,5 @@ test("EventLoop.destroy() after hosted runs (waiter parked) leaks no fd", async 
     fd.close(r);
     fd.close(w);
   }
-  assertEquals(openFdCount(), before);
+  assertEquals(newFds(before), []);
 });

@@ -8,12 +8,11 @@ import {
   assertThrows,
 } from "@std/assert";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readdirSync, readlinkSync } from "node:fs";
 import { basename } from "node:path";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
 import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals.ts";
-import { isDeno, test, within } from "./_harness.ts";
+import { isDeno, newFds, openFds, test, within } from "./_harness.ts";
 
 const SIGUSR1 = 10;
 const SIGUSR2 = 12;
@@ -24,19 +23,6 @@ function runtime(): string {
   const exe = process.execPath;
   assert(/^(deno|bun)(\.exe)?$/.test(basename(exe)), `unexpected runtime ${exe}`);
   return exe;
-}
-
-/** This process's open fds as "fd -> target" (/proc/self/fd). */
-function openFds(): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync("/proc/self/fd")) {
-    try {
-      out.push(`${name} -> ${readlinkSync(`/proc/self/fd/${name}`)}`);
-    } catch {
-      // The directory's own fd, gone once listed.
-    }
-  }
-  return out;
 }
 
 interface Exit {
@@ -318,7 +304,7 @@ test("EventLoop signal handlers survive a storm of 10,000 SIGUSR1 during a ping-
   fd.close(b);
   // None opened meanwhile is left (a Worker of an earlier test may still
   // be closing its own fds, so the count alone could only go down).
-  assertEquals(openFds().filter((f) => !fdsBefore.includes(f)), []);
+  assertEquals(newFds(fdsBefore), []);
 });
 
 test("EventLoop.addSignalHandler() rejects invalid signals with a TypeError or RangeError", () => {

@@ -24,7 +24,10 @@ function run(cmd: string, args: string[], cwd = root): Run {
   }
   const r = spawnSync(cmd, args, {
     cwd,
-    env: { ...env, NO_COLOR: "1" },
+    // Empty, not only left out: Deno's node:child_process merges the
+    // parent's environment into `env`, so an EVLOOP_LIB set for the suite
+    // (the kqueue run) would reach the child. Empty counts as unset.
+    env: { ...env, NO_COLOR: "1", EVLOOP_LIB: "" },
     encoding: "utf8",
     timeout: 60_000,
   });

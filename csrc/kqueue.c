@@ -1,0 +1,645 @@
+/* kqueue.c: the macOS/BSD poller (kqueue, with EVFILT_TIMER for sub-ms
+ * timeouts and a self-pipe for wake-ups). epoll.c defines the same
+ * functions; on Linux this file builds against libkqueue for testing.
+ *
+ * kqueue keys its interest on (ident, filter): one fd watched for reading
+ * and writing is two knotes and comes back as up to two kevents. The shim
+ * keeps the caller's interest per fd (loop->interest) so that
+ * el_poller_ctl answers like epoll_ctl(2) (EEXIST, ENOENT, EPERM) and
+ * el_poller_wait merges the kevents of one fd into one (fd, events) pair.
+ * Every knote is level-triggered: EV_CLEAR, EV_ONESHOT and EV_DISPATCH are
+ * never set on a caller's fd. Signals need no EVFILT_SIGNAL here: signal.c
+ * forwards them through el_loop_wake, i.e. backend_wake below.
+ *
+ * One difference stays: epoll reports EPOLLHUP and EPOLLERR for an fd added
+ * with no interest at all, kqueue has no filter for "only errors", so an fd
+ * added with no EL_READ, EL_WRITE or EL_PRI (or only EL_PRI where there is
+ * no PRI filter) is remembered but never reported. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/event.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Out-of-band data: macOS (and OpenBSD, NetBSD) report it with
+ * EVFILT_EXCEPT + NOTE_OOB; FreeBSD and libkqueue have no such filter
+ * (libuv kqueue.c: "Use EVFILT_EXCEPT+NOTE_OOB for macOS since it defines
+ * this flag. FreeBSD does not. Refs: libuv#3947"). Without it EL_PRI is
+ * accepted and never reported: on Linux an urgent byte alone wakes
+ * neither libkqueue's EVFILT_READ (epoll EPOLLIN, not EPOLLPRI) nor the
+ * loop. */
+#if defined(EVFILT_EXCEPT) && defined(NOTE_OOB)
+#define PRI_FILTER EVFILT_EXCEPT
+#define PRI_FFLAGS NOTE_OOB
+#else
+#define PRI_FILTER 0
+#define PRI_FFLAGS 0
+#endif
+
+/* EVFILT_TIMER counts in ms unless told otherwise: nanoseconds where the
+ * platform has NOTE_NSECONDS (macOS, FreeBSD >= 12, libkqueue),
+ * microseconds with NOTE_USECONDS (OpenBSD, NetBSD). Rounded up. */
+#if defined(NOTE_NSECONDS)
+#define TIMER_UNIT NOTE_NSECONDS
+#define TIMER_PER_MS 1e6
+#elif defined(NOTE_USECONDS)
+#define TIMER_UNIT NOTE_USECONDS
+#define TIMER_PER_MS 1e3
+#else
+#define TIMER_UNIT 0
+#define TIMER_PER_MS 1.0
+#endif
+
+/* libkqueue frees a closed kqueue on its monitoring thread, some time after
+ * close(2) (src/linux/platform.c), so its epoll fd and pipe outlive
+ * el_loop_close; libkqueue_drain_pending_close() (exported since 2026-04,
+ * commit 949b2d4, not declared in sys/event.h) waits for that. Declared
+ * weak, so an older libkqueue without it links and skips the wait. CMake
+ * defines EVLOOP_LIBKQUEUE when it builds against libkqueue. */
+#if defined(EVLOOP_LIBKQUEUE)
+void libkqueue_drain_pending_close(void) __attribute__((weak));
+#define finish_close() \
+  (libkqueue_drain_pending_close ? libkqueue_drain_pending_close() : (void)0)
+
+/* libkqueue's per-process state (the monitoring thread, an epoll fd and an
+ * eventfd) comes with the first kqueue and goes, asynchronously, after the
+ * last one closes: the process's fd count would then depend on timing. One
+ * kqueue opened when the shim loads, never closed, keeps that state for
+ * the life of the library. */
+static void keep_libkqueue_state(void) __attribute__((constructor));
+static void keep_libkqueue_state(void) {
+  int kq = kqueue();
+  if (kq != -1)
+    fcntl(kq, F_SETFD, FD_CLOEXEC);
+}
+#else
+#define finish_close() ((void)0)
+#endif
+
+/* The timer's ident (EVFILT_TIMER idents are not fds). */
+#define TIMER_IDENT 1
+
+#define MAX_KEVENTS 256
+
+/* One fd's interest. The file's identity is kept because kqueue forgets
+ * a knote when its fd is closed (libkqueue does not even do that: see
+ * its BUGS.md) while the caller may still believe it is watched: a reused
+ * fd number must look new, as it does to epoll. */
+struct el_interest {
+  uint32_t events; /* EL_READ | EL_WRITE | EL_PRI asked for */
+  int watched;
+  dev_t dev;
+  ino_t ino;
+};
+
+/* The filters a caller's interest maps to, one per bit. */
+static const struct {
+  uint32_t bit;
+  int16_t filter;
+  uint32_t fflags;
+} filters[] = {
+    {EL_READ, EVFILT_READ, 0},
+    {EL_WRITE, EVFILT_WRITE, 0},
+    {EL_PRI, PRI_FILTER, PRI_FFLAGS},
+};
+#define NFILTERS (sizeof(filters) / sizeof(filters[0]))
+
+static uint32_t filter_to_bit(int16_t filter) {
+  size_t i;
+  for (i = 0; i < NFILTERS; i++)
+    if (filters[i].filter != 0 && filters[i].filter == filter)
+      return filters[i].bit;
+  return 0;
+}
+
+/* Writes the changes that turn interest `from` into `to` for fd into ch;
+ * returns how many. Bits without a filter here (EL_PRI on FreeBSD and
+ * libkqueue) make no change. */
+static int interest_changes(int fd, uint32_t from, uint32_t to,
+                            uint16_t extra, struct kevent *ch) {
+  size_t i;
+  int n = 0;
+  for (i = 0; i < NFILTERS; i++) {
+    uint32_t bit = filters[i].bit;
+    if (filters[i].filter == 0 || (from & bit) == (to & bit))
+      continue;
+    EV_SET(&ch[n], fd, filters[i].filter,
+           ((to & bit) ? EV_ADD : EV_DELETE) | extra, filters[i].fflags, 0,
+           0);
+    n++;
+  }
+  return n;
+}
+
+/* Drops every knote of `events` on fd, ignoring failures (the fd may be
+ * closed already). One call per change: with no room for receipts,
+ * kevent(2) stops at the first change that fails. */
+static void drop_knotes(int kq, int fd, uint32_t events) {
+  struct kevent ch[NFILTERS];
+  int i, n = interest_changes(fd, events, 0, 0, ch);
+  for (i = 0; i < n; i++)
+    kevent(kq, &ch[i], 1, NULL, 0, NULL);
+}
+
+/* The entry for fd, growing the table when `grow`; NULL if out of range or
+ * out of memory. Called with interest_mu held. */
+static struct el_interest *entry(struct el_loop *loop, int fd, int grow) {
+  struct el_interest *t;
+  int len;
+
+  if (fd < 0)
+    return NULL;
+  if (fd < loop->interest_len)
+    return &loop->interest[fd];
+  if (!grow)
+    return NULL;
+  len = loop->interest_len > 0 ? loop->interest_len : 64;
+  while (len <= fd)
+    len *= 2;
+  t = realloc(loop->interest, (size_t)len * sizeof(*t));
+  if (t == NULL)
+    return NULL;
+  memset(t + loop->interest_len, 0,
+         (size_t)(len - loop->interest_len) * sizeof(*t));
+  loop->interest = t;
+  loop->interest_len = len;
+  return &t[fd];
+}
+
+/* Socket errors the poller took, per fd. libkqueue reads SO_ERROR to fill
+ * in fflags when epoll says EPOLLERR (src/linux/read.c, write.c), which
+ * clears it: a refused connect would then look fine to el_sock_error. So
+ * the shim takes the error itself on every platform once a kevent
+ * carries one, and hands it to el_sock_error (fd.c) later. */
+static pthread_mutex_t taken_mu = PTHREAD_MUTEX_INITIALIZER;
+static int *taken_errors;
+static int taken_len;
+
+static void set_taken_error(int fd, int err) {
+  pthread_mutex_lock(&taken_mu);
+  if (fd >= taken_len && err != 0) {
+    int len = taken_len > 0 ? taken_len : 64, *t;
+    while (len <= fd)
+      len *= 2;
+    t = realloc(taken_errors, (size_t)len * sizeof(*t));
+    if (t != NULL) {
+      memset(t + taken_len, 0, (size_t)(len - taken_len) * sizeof(*t));
+      taken_errors = t;
+      taken_len = len;
+    }
+  }
+  if (fd >= 0 && fd < taken_len)
+    taken_errors[fd] = err;
+  pthread_mutex_unlock(&taken_mu);
+}
+
+int backend_take_sock_error(int fd) {
+  int err = 0;
+  pthread_mutex_lock(&taken_mu);
+  if (fd >= 0 && fd < taken_len) {
+    err = taken_errors[fd];
+    taken_errors[fd] = 0;
+  }
+  pthread_mutex_unlock(&taken_mu);
+  return err;
+}
+
+/* A kevent said EV_EOF with an error in fflags: keep the socket's error.
+ * A native kqueue leaves it in the socket (taken here, so every platform
+ * behaves alike); libkqueue has taken it already, and fflags holds it.
+ * Not a socket: fflags is libkqueue's EIO for EPOLLERR, nothing to keep. */
+static void keep_sock_error(int fd, uint32_t fflags) {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+    return;
+  set_taken_error(fd, err != 0 ? err : (int)fflags);
+}
+
+/* Whether the entry still names the file open as fd. */
+static int same_file(const struct el_interest *e, const struct stat *st) {
+  return e->dev == st->st_dev && e->ino == st->st_ino;
+}
+
+static int set_nonblock_cloexec(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
+    return -1;
+  return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int backend_open(struct el_loop *loop) {
+  struct kevent ch;
+  int fds[2], err;
+
+  loop->wake_write_fd = -1;
+  loop->interest = NULL;
+  loop->interest_len = 0;
+  pthread_mutex_init(&loop->interest_mu, NULL);
+  loop->backend_fd = kqueue();
+  if (loop->backend_fd == -1)
+    goto fail;
+  if (fcntl(loop->backend_fd, F_SETFD, FD_CLOEXEC) == -1)
+    goto fail;
+  /* The wake is a self-pipe, not EVFILT_USER: backend_wake must be
+   * async-signal-safe (signals reach the loop through it) and write(2) is
+   * on POSIX's list, kevent(2) is not. Under libkqueue a NOTE_TRIGGER is
+   * a kevent() call that takes pthread mutexes (src/common/kevent.c), so a
+   * signal landing in a thread inside kevent() would deadlock. One path
+   * for every platform, so the one tested on Linux is the one shipped. */
+  if (pipe(fds) == -1)
+    goto fail;
+  loop->wake_fd = fds[0];
+  loop->wake_write_fd = fds[1];
+  if (set_nonblock_cloexec(fds[0]) == -1 || set_nonblock_cloexec(fds[1]) == -1)
+    goto fail;
+  EV_SET(&ch, loop->wake_fd, EVFILT_READ, EV_ADD, 0, 0, 0);
+  if (kevent(loop->backend_fd, &ch, 1, NULL, 0, NULL) == -1)
+    goto fail;
+  return 0;
+
+fail:
+  err = -errno;
+  backend_close(loop);
+  return err;
+}
+
+void backend_close(struct el_loop *loop) {
+  if (loop->wake_write_fd != -1)
+    close(loop->wake_write_fd);
+  if (loop->wake_fd != -1)
+    close(loop->wake_fd);
+  /* Closing a kqueue drops its knotes (libkqueue: on its monitoring
+   * thread, waited for by finish_close). */
+  if (loop->backend_fd != -1) {
+    close(loop->backend_fd);
+    finish_close();
+  }
+  loop->wake_write_fd = loop->wake_fd = loop->backend_fd = -1;
+  free(loop->interest);
+  loop->interest = NULL;
+  loop->interest_len = 0;
+  pthread_mutex_destroy(&loop->interest_mu);
+}
+
+int backend_wake(struct el_loop *loop) {
+  char one = 1;
+  /* EAGAIN: the pipe is full, so the loop is already signalled. */
+  if (write(loop->wake_write_fd, &one, 1) == -1 && errno != EAGAIN)
+    return -errno;
+  return 0;
+}
+
+void backend_forget_fd(struct el_loop *loop, int fd) {
+  struct el_interest *e;
+
+  pthread_mutex_lock(&loop->interest_mu);
+  e = entry(loop, fd, 0);
+  if (e != NULL && e->watched) {
+    drop_knotes(loop->backend_fd, fd, e->events);
+    e->watched = 0;
+    e->events = 0;
+  }
+  pthread_mutex_unlock(&loop->interest_mu);
+  set_taken_error(fd, 0);
+}
+
+/* Prepares the change that arms the one-shot timer at timeout_ms from
+ * the kevent() call it rides in, rounded up: a timeout may end late, never
+ * early (mio: truncation turns sub-ms timeouts into busy loops; libev:
+ * timers never fire early). EV_ADD on an armed timer restarts it
+ * (kevent(2) on macOS and FreeBSD >= 12; libkqueue re-arms its timerfd).
+ * Returns the number of changes (0 or 1), or -errno. */
+static int arm_timer(struct el_loop *loop, double timeout_ms,
+                     struct kevent *ch) {
+  struct kevent del;
+  double units;
+
+  if (timeout_ms > 0) {
+    units = ceil(timeout_ms * TIMER_PER_MS);
+    /* Capped (about 53 days in ns on 64-bit): a wait that ends before a
+     * huge timeout only makes the caller wait again. */
+    if (units > (double)(INTPTR_MAX / 2))
+      units = (double)(INTPTR_MAX / 2);
+    EV_SET(ch, TIMER_IDENT, EVFILT_TIMER, EV_ADD | EV_ONESHOT, TIMER_UNIT,
+           (intptr_t)units, 0);
+    loop->timer_armed = 1;
+    return 1;
+  }
+  if (!loop->timer_armed)
+    return 0;
+  /* Blocking for ever disarms a timer left from an earlier wait, which
+   * would otherwise wake us for nothing. ENOENT: it fired and was read. */
+  EV_SET(&del, TIMER_IDENT, EVFILT_TIMER, EV_DELETE, 0, 0, 0);
+  if (kevent(loop->backend_fd, &del, 1, NULL, 0, NULL) == -1 &&
+      errno != ENOENT)
+    return -errno;
+  loop->timer_armed = 0;
+  return 0;
+}
+
+static const struct timespec zero_timeout = {0, 0};
+
+int backend_block(struct el_loop *loop, double timeout_ms) {
+  struct kevent ch, ev;
+  int nch, n;
+
+  if (timeout_ms == 0)
+    return 0;
+  nch = arm_timer(loop, timeout_ms, &ch);
+  if (nch < 0)
+    return nch;
+  /* A kqueue fd is pollable on macOS and the BSDs, but libkqueue's is the
+   * write end of a pipe (src/linux/platform.c: the close detector), which
+   * poll(2) never reports readable. So the waiter asks kevent() for one
+   * event instead: every knote but the timer is level-triggered and is
+   * reported again to the loop's own el_poller_wait, and the wake pipe is
+   * drained only there. Reading the timer here is what ending the block
+   * means. */
+  n = kevent(loop->backend_fd, &ch, nch, &ev, 1, NULL);
+  if (n == -1)
+    return -errno;
+  if (n == 1 && ev.filter == EVFILT_TIMER && ev.ident == TIMER_IDENT) {
+    if (ev.flags & EV_ERROR)
+      return -(int)ev.data;
+    loop->timer_armed = 0;
+  }
+  return 0;
+}
+
+int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
+  struct el_loop *loop = loop_acquire(id);
+  struct kevent ch[2 * NFILTERS], rc[2 * NFILTERS];
+  struct el_interest *e;
+  struct stat st;
+  uint32_t from;
+  int i, n, r = 0;
+
+  if (loop == NULL)
+    return -ESTALE;
+  if (op != EL_CTL_ADD && op != EL_CTL_MOD && op != EL_CTL_DEL) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  events &= EL_READ | EL_WRITE | EL_PRI;
+  if (fd < 0 || fstat(fd, &st) == -1) {
+    loop_release(loop);
+    return -EBADF;
+  }
+  /* epoll_ctl(2): "EPERM The target file fd does not support epoll. This
+   * error can occur if fd refers to, for example, a regular file or a
+   * directory." kqueue accepts regular files (always readable); refuse
+   * them the same way, so the caller sees one error on every OS. */
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+    loop_release(loop);
+    return -EPERM;
+  }
+  /* epoll_ctl(2): EINVAL when fd is the epoll fd itself. */
+  if (fd == loop->backend_fd) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  pthread_mutex_lock(&loop->interest_mu);
+  e = entry(loop, fd, op == EL_CTL_ADD);
+  if (e == NULL) {
+    r = op == EL_CTL_ADD ? -ENOMEM : -ENOENT;
+    goto out;
+  }
+  if (fd == loop->wake_fd || fd == loop->wake_write_fd) {
+    /* Internal fds are already in the set, as epoll would say. */
+    r = op == EL_CTL_ADD ? -EEXIST : -EPERM;
+    goto out;
+  }
+  if (e->watched && !same_file(e, &st)) {
+    /* Closed without DEL and the number reused: the old knotes (kept by
+     * libkqueue, gone on a native kqueue) are dropped, as epoll drops an
+     * entry when its file closes. */
+    drop_knotes(loop->backend_fd, fd, e->events);
+    e->watched = 0;
+    e->events = 0;
+  }
+  if (op == EL_CTL_ADD && e->watched) {
+    r = -EEXIST;
+    goto out;
+  }
+  if (op != EL_CTL_ADD && !e->watched) {
+    r = -ENOENT;
+    goto out;
+  }
+  from = e->events;
+  if (op == EL_CTL_DEL)
+    events = 0;
+  /* EV_RECEIPT: every change is applied and answered on its own, so a
+   * failure part-way can be undone instead of leaving half an interest. */
+  n = interest_changes(fd, from, events, EV_RECEIPT, ch);
+  if (n > 0) {
+    int got = kevent(loop->backend_fd, ch, n, rc, n, NULL);
+    if (got == -1) {
+      r = -errno;
+    } else {
+      for (i = 0; i < got; i++)
+        if ((rc[i].flags & EV_ERROR) && rc[i].data != 0 &&
+            !(op == EL_CTL_DEL && rc[i].data == ENOENT)) {
+          r = -(int)rc[i].data;
+          break;
+        }
+    }
+    if (r < 0) {
+      /* Back to the interest the caller had. */
+      struct kevent undo[NFILTERS];
+      int k, m = interest_changes(fd, events, from, 0, undo);
+      for (k = 0; k < m; k++)
+        kevent(loop->backend_fd, &undo[k], 1, NULL, 0, NULL);
+      goto out;
+    }
+  }
+  if (op == EL_CTL_ADD)
+    set_taken_error(fd, 0); /* a new socket on a reused number */
+  e->events = events;
+  e->watched = op != EL_CTL_DEL;
+  e->dev = st.st_dev;
+  e->ino = st.st_ino;
+
+out:
+  pthread_mutex_unlock(&loop->interest_mu);
+  loop_release(loop);
+  return r;
+}
+
+/* The bits one kevent contributes to its fd's pair. */
+static int32_t kevent_to_events(const struct kevent *kev) {
+  int32_t events = (int32_t)filter_to_bit(kev->filter);
+  /* A change that failed (only registrations do). */
+  if (kev->flags & EV_ERROR)
+    events |= EL_ERR;
+  /* kqueue(2), EVFILT_READ: "If the read direction of the socket has
+   * shutdown, then the filter also sets EV_EOF in flags, and returns the
+   * socket error (if any) in fflags." */
+  if ((kev->flags & EV_EOF) && kev->fflags != 0)
+    events |= EL_ERR;
+  return events;
+}
+
+/* kqueue's EV_EOF is per filter and per direction: the read side of a
+ * socket ends on the peer's shutdown(SHUT_WR), when epoll reports only
+ * EPOLLIN (EPOLLRDHUP is not asked for). epoll's EPOLLHUP means both
+ * directions are closed and EPOLLERR an error, which is what poll(2)
+ * reports as POLLHUP and POLLERR on Linux and FreeBSD (on macOS, its own
+ * poll(2) semantics). So after an EV_EOF the fd's bits come from poll(2),
+ * masked by the interest; a failing poll keeps kqueue's bits. libkqueue
+ * also sets EV_EOF on a stream socket whose EPOLLIN came with nothing to
+ * read (an urgent byte before in-band data): poll(2) tells those apart. */
+static int32_t eof_to_events(int fd, uint32_t interest, int32_t events) {
+  struct pollfd pfd;
+  int32_t out = events & (EL_ERR | EL_PRI);
+
+  pfd.fd = fd;
+  pfd.events = POLLIN | POLLOUT | POLLPRI;
+  pfd.revents = 0;
+  if (poll(&pfd, 1, 0) != 1 || (pfd.revents & POLLNVAL))
+    return events | EL_HUP;
+  if ((pfd.revents & POLLIN) && (interest & EL_READ))
+    out |= EL_READ;
+  if ((pfd.revents & POLLPRI) && (interest & EL_PRI))
+    out |= EL_PRI;
+  if ((pfd.revents & POLLOUT) && (interest & EL_WRITE))
+    out |= EL_WRITE;
+  if (pfd.revents & POLLERR)
+    out |= EL_ERR;
+  if (pfd.revents & POLLHUP)
+    out |= EL_HUP;
+  return out;
+}
+
+/* The pair index of fd among the first `count` pairs, or -1. */
+static int find_pair(const int32_t *out, int count, int fd) {
+  int i;
+  for (i = count - 1; i >= 0; i--)
+    if (out[2 * i] == fd)
+      return i;
+  return -1;
+}
+
+int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
+                       double timeout_ms) {
+  struct el_loop *loop;
+  struct kevent events[MAX_KEVENTS], ch;
+  uint8_t eof[MAX_KEVENTS];
+  char drain[64];
+  int n, nch = 0, i, count = 0, woke = 0;
+
+  /* One pair is kept for the wake pseudo-event. */
+  if (max < 2)
+    return -EINVAL;
+  loop = loop_acquire(id);
+  if (loop == NULL)
+    return -ESTALE;
+  if (max > MAX_KEVENTS)
+    max = MAX_KEVENTS;
+  if (timeout_ms != 0) {
+    nch = arm_timer(loop, timeout_ms, &ch);
+    if (nch < 0) {
+      loop_release(loop);
+      return nch;
+    }
+  }
+  /* The timer change rides in the wait itself: one system call. */
+  n = kevent(loop->backend_fd, &ch, nch, events, max - 1,
+             timeout_ms == 0 ? &zero_timeout : NULL);
+  if (n == -1) {
+    n = -errno;
+    loop_release(loop);
+    return n;
+  }
+  pthread_mutex_lock(&loop->interest_mu);
+  for (i = 0; i < n; i++) {
+    const struct kevent *kev = &events[i];
+    struct el_interest *e;
+    int fd = (int)kev->ident, k;
+
+    if (kev->filter == EVFILT_TIMER && kev->ident == TIMER_IDENT) {
+      if (kev->flags & EV_ERROR) {
+        pthread_mutex_unlock(&loop->interest_mu);
+        loop_release(loop);
+        return -(int)kev->data;
+      }
+      loop->timer_armed = 0;
+      continue;
+    }
+    if (kev->filter == EVFILT_READ && fd == loop->wake_fd) {
+      /* Drain, then clear the flag (as epoll.c does, and why). */
+      while (read(loop->wake_fd, drain, sizeof(drain)) > 0)
+        ;
+      atomic_store(&loop->wake_pending, 0);
+      woke = 1;
+      continue;
+    }
+    e = entry(loop, fd, 0);
+    if (e == NULL || !e->watched ||
+        (e->events & filter_to_bit(kev->filter)) == 0) {
+      /* A knote the caller no longer has (libkqueue keeps those of fds
+       * closed without DEL): epoll would not report it, so drop it. */
+      struct kevent del;
+      EV_SET(&del, fd, kev->filter, EV_DELETE, 0, 0, 0);
+      kevent(loop->backend_fd, &del, 1, NULL, 0, NULL);
+      continue;
+    }
+    k = find_pair(out, count, fd);
+    if (k < 0) {
+      k = count++;
+      out[2 * k] = fd;
+      out[2 * k + 1] = 0;
+      eof[k] = 0;
+    }
+    out[2 * k + 1] |= kevent_to_events(kev);
+    if (kev->flags & EV_EOF)
+      eof[k] = 1;
+    if ((kev->flags & EV_EOF) && kev->fflags != 0)
+      keep_sock_error(fd, kev->fflags);
+  }
+  for (i = 0; i < count; i++) {
+    struct el_interest *e;
+    struct stat st;
+    int fd = out[2 * i];
+
+    if (!eof[i])
+      continue;
+    e = entry(loop, fd, 0);
+    if (fstat(fd, &st) == -1 || !same_file(e, &st)) {
+      /* The fd was closed (and maybe reused) without DEL: a stale knote
+       * that would report EV_EOF for ever under libkqueue. */
+      drop_knotes(loop->backend_fd, fd, e->events);
+      e->watched = 0;
+      e->events = 0;
+      out[2 * i + 1] = 0;
+      continue;
+    }
+    out[2 * i + 1] = eof_to_events(fd, e->events, out[2 * i + 1]);
+  }
+  pthread_mutex_unlock(&loop->interest_mu);
+  /* Pairs left empty above are squeezed out. */
+  for (i = 0, n = 0; i < count; i++)
+    if (out[2 * i + 1] != 0) {
+      out[2 * n] = out[2 * i];
+      out[2 * n + 1] = out[2 * i + 1];
+      n++;
+    }
+  count = n;
+  if (woke) {
+    out[2 * count] = -1;
+    out[2 * count + 1] = (int32_t)loop_take_wake_bits(loop);
+    count++;
+  }
+  loop_release(loop);
+  return count;
+}
