@@ -3,7 +3,7 @@
 // `npm run bench`: installs Deno and Bun from npm when missing, builds the
 // shim with CMake when its sources are newer than the library, then runs
 // the suite (or the demo, or the benchmarks) under each runtime.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,7 +54,8 @@ export function build(dir = "build", extra = []) {
     existsSync(join(root, "bench", "c")) ? newest(join(root, "bench", "c")) : 0,
     existsSync(join(root, "tests", "c")) ? newest(join(root, "tests", "c")) : 0,
   );
-  if (existsSync(out) && statSync(out).mtimeMs >= sources && extra.length === 0) return out;
+  // Each build dir keeps its own CMake options in its cache (build-kqueue/).
+  if (existsSync(out) && statSync(out).mtimeMs >= sources) return out;
   console.log(`evloop: building the shim in ${dir}/ ...`);
   must("cmake", ["-S", ".", "-B", dir, "-DCMAKE_BUILD_TYPE=Release", ...extra], {
     stdio: ["ignore", "ignore", "inherit"],
@@ -72,17 +73,41 @@ function hasLibkqueue() {
   );
 }
 
-/** Runs a command, echoing its output, and returns what it printed. */
+/** A whole runtime's suite may not take longer than this (a safety net). */
+const SUITE_LIMIT_MS = 15 * 60 * 1000;
+
+/**
+ * Runs a command, streaming its output as it comes, and resolves with what
+ * it printed. Past SUITE_LIMIT_MS it is killed and reported: a hung test
+ * must fail the run, never hang CI.
+ */
 function capture(cmd, args, env) {
-  const r = spawnSync(cmd, args, {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    maxBuffer: 256 * 1024 * 1024,
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const chunks = [];
+    const take = (chunk) => {
+      chunks.push(chunk);
+      process.stdout.write(chunk);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.log(
+        `\nevloop: ${cmd} ${args.join(" ")} ran past ${SUITE_LIMIT_MS / 60000} minutes: killed`,
+      );
+      child.kill("SIGKILL");
+    }, SUITE_LIMIT_MS);
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      resolve({ status: timedOut ? null : status, out: Buffer.concat(chunks).toString("utf8") });
+    });
   });
-  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
-  process.stdout.write(out);
-  return { status: r.status, out };
 }
 
 function parseDeno(out) {
@@ -96,16 +121,16 @@ function parseBun(out) {
   return p ? { passed: +p[1], failed: f ? +f[1] : 0 } : null;
 }
 
-function suite(label, env = {}) {
+async function suite(label, env = {}) {
   const results = [];
   console.log(`\n=== ${label}: Deno ===`);
-  const d = capture(bin("deno"), ["test", "-A", "--no-check", "tests/"], env);
+  const d = await capture(bin("deno"), ["test", "-A", "--no-check", "tests/"], env);
   results.push(
     parseDeno(d.out) ??
       { passed: 0, failed: 1, broken: `deno exited ${d.status} without a summary` },
   );
   console.log(`\n=== ${label}: Bun ===`);
-  const b = capture(bin("bun"), ["test", "--timeout", "60000", "./tests/"], env);
+  const b = await capture(bin("bun"), ["test", "--timeout", "60000", "./tests/"], env);
   results.push(
     parseBun(b.out) ?? { passed: 0, failed: 1, broken: `bun exited ${b.status} without a summary` },
   );
@@ -146,13 +171,13 @@ if (command === "build") {
   ensureRuntimes();
   build();
   const native = ["linux", "android"].includes(process.platform) ? "epoll" : "kqueue";
-  const results = [...suite(`${native} backend`)];
+  const results = [...(await suite(`${native} backend`))];
   // On Linux the suite runs a second time against the kqueue backend built
   // over libkqueue, when it is installed (CI machines usually lack it).
   if (native === "epoll") {
     if (hasLibkqueue()) {
       const lib = build("build-kqueue", ["-DEVLOOP_BACKEND=kqueue"]);
-      results.push(...suite("kqueue backend (libkqueue)", { EVLOOP_LIB: lib }));
+      results.push(...(await suite("kqueue backend (libkqueue)", { EVLOOP_LIB: lib })));
     } else {
       console.log("\nkqueue backend: skipped (libkqueue not installed)");
     }
