@@ -127,9 +127,9 @@ export class LoopCore {
     const known = this.#watches[fd] === watch;
     let result = 0;
     if (interest === 0) {
-      if (watch.interest !== 0) result = this.poller.ctl(Ctl.DEL, fd, 0);
-      // Gone already (closed by other means) still counts as removed.
-      result = 0;
+      // A failed DEL (the fd was closed by other means) still removes the
+      // watch: the kernel dropped it already.
+      if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, fd, 0);
     } else if (watch.interest === 0) {
       result = this.poller.ctl(Ctl.ADD, fd, interest);
     } else if (watch.interest !== interest) {

@@ -72,3 +72,41 @@ export function spread(seed = 1): () => number {
     return x / 4294967296;
   };
 }
+
+/** The part of a Bun socket the runners use. */
+export interface BunSocket {
+  write(d: Uint8Array): number;
+  setNoDelay?(on: boolean): void;
+  end(): void;
+}
+
+/** The part of `Bun` the runners use. */
+export interface BunNet {
+  listen(o: unknown): { port: number; stop(force?: boolean): void };
+  connect(o: unknown): Promise<BunSocket>;
+}
+
+/** Bun's own networking (only under Bun). */
+export function bunNet(): BunNet {
+  return (globalThis as unknown as { Bun: BunNet }).Bun;
+}
+
+/**
+ * Bun's own TCP echo server on 127.0.0.1 with TCP_NODELAY: what evloop's
+ * echo is compared with. Bun buffers a partial write itself when the
+ * socket is full.
+ */
+export function bunEchoListen(): { port: number; stop(force?: boolean): void } {
+  return bunNet().listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(s: BunSocket) {
+        s.setNoDelay?.(true);
+      },
+      data(s: BunSocket, d: Uint8Array) {
+        s.write(d);
+      },
+    },
+  });
+}

@@ -7,7 +7,7 @@
  * @module
  */
 import { EventLoop, fd, type Mode } from "../../mod.ts";
-import { args, emit, isDeno } from "./_common.ts";
+import { args, bunEchoListen, emit, isDeno } from "./_common.ts";
 
 function evloop(mode: Mode): Promise<void> {
   const loop = new EventLoop({ mode });
@@ -88,24 +88,7 @@ async function denoNative(): Promise<void> {
 }
 
 function bunNative(): Promise<void> {
-  interface BunSocket {
-    write(d: Uint8Array): number;
-    setNoDelay?(on: boolean): void;
-  }
-  const B = (globalThis as unknown as { Bun: { listen(o: unknown): { port: number } } }).Bun;
-  const server = B.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      open(s: BunSocket) {
-        s.setNoDelay?.(true);
-      },
-      // Bun buffers a partial write itself when the socket is full.
-      data(s: BunSocket, d: Uint8Array) {
-        s.write(d);
-      },
-    },
-  });
+  const server = bunEchoListen();
   emit({ port: server.port });
   return new Promise(() => {});
 }

@@ -7,7 +7,16 @@
  * @module
  */
 import { EventLoop, fd, type Mode } from "../../mod.ts";
-import { args, emit, intArg, isDeno, now } from "./_common.ts";
+import {
+  args,
+  bunEchoListen,
+  bunNet,
+  type BunSocket,
+  emit,
+  intArg,
+  isDeno,
+  now,
+} from "./_common.ts";
 
 /** Runs `n` round trips on a fresh loop; returns µs per round trip. */
 async function evloop(mode: Mode, n: number): Promise<number> {
@@ -88,31 +97,10 @@ async function denoNative(n: number): Promise<number> {
   return ((t1 - t0) * 1000) / n;
 }
 
-interface BunSocket {
-  write(d: Uint8Array): number;
-  setNoDelay?(on: boolean): void;
-  end(): void;
-}
-interface BunNet {
-  listen(o: unknown): { port: number; stop(force?: boolean): void };
-  connect(o: unknown): Promise<BunSocket>;
-}
-
 async function bunNative(n: number): Promise<number> {
-  const B = (globalThis as unknown as { Bun: BunNet }).Bun;
+  const B = bunNet();
   const b = new Uint8Array(1);
-  const server = B.listen({
-    hostname: "127.0.0.1",
-    port: 0,
-    socket: {
-      open(s: BunSocket) {
-        s.setNoDelay?.(true);
-      },
-      data(s: BunSocket, d: Uint8Array) {
-        s.write(d);
-      },
-    },
-  });
+  const server = bunEchoListen();
   let done = 0;
   let t0 = 0;
   let finish: (t: number) => void = () => {};
