@@ -1057,3 +1057,8 @@ export class IOLoop {
 export function instance(fn?: (loop: IOLoop) => unknown): IOLoop {
   return IOLoop.instance(fn);
 }
+
+/** @internal The default instance, or null (the test harness cleans up). */
+export function defaultLoopForTests(): IOLoop | null {
+  return defaultLoop;
+}

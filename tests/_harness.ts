@@ -6,6 +6,7 @@
  */
 import { readdirSync, readlinkSync } from "node:fs";
 import { threadLoopForTests } from "../src/event_loop.ts";
+import { defaultLoopForTests } from "../src/ioloop.ts";
 import { binding, lib } from "../ffi/load.ts";
 
 type TestFn = () => void | Promise<void>;
@@ -52,6 +53,8 @@ async function isolated(fn: TestFn): Promise<void> {
     // A failed test must not leave this thread's loop to the next one.
     const leftover = threadLoopForTests();
     if (leftover !== null && !leftover.running) leftover.destroy();
+    const ioloop = defaultLoopForTests();
+    if (ioloop !== null && !ioloop.running()) ioloop.close();
   }
 }
 
