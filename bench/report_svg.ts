@@ -85,7 +85,11 @@ export function renderSvg(results: Results): string {
         `<rect x="${x0.toFixed(1)}" y="${y + 4}" width="${(x1 - x0).toFixed(1)}" height="${
           rowH - 8
         }" fill="${color}"/>`,
-        `<text x="${(x1 + 4).toFixed(1)}" y="${y + 14}">${fmt(r.value)}×</text>`,
+        // The label starts past the bar and past the target line, so the
+        // line never strikes through it.
+        `<text x="${(Math.max(x1, r.target !== undefined ? x(r.target) : x1) + 4).toFixed(1)}" y="${
+          y + 14
+        }">${fmt(r.value)}×</text>`,
       );
     }
     if (r.target !== undefined) {
