@@ -163,7 +163,7 @@ if (command === "build") {
   const deno = bin("deno");
   must(deno, ["lint"]);
   must(deno, ["fmt", "--check"]);
-  must(deno, ["check", "mod.ts", "cli.ts", "ffi/", "tests/", "examples/"]);
+  must(deno, ["check", "mod.ts", "cli.ts", "ffi/", "tests/", "examples/", "bench/"]);
   must(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
   must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md"]);
   must(process.execPath, [join(root, "scripts", "run.mjs"), "test"]);
