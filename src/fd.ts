@@ -20,7 +20,7 @@
  */
 import { lib } from "../ffi/load.ts";
 import { liveCores } from "./core.ts";
-import { check, SystemError } from "./errors.ts";
+import { check, errnoName, SystemError } from "./errors.ts";
 import { describe } from "./handler.ts";
 import { checkFd } from "./validate.ts";
 
@@ -31,7 +31,7 @@ const encoder = new TextEncoder();
 function isAgain(result: number): boolean {
   if (result >= 0) return false;
   if (result === EAGAIN) return true;
-  return new SystemError(-result, "", "").code === "EAGAIN";
+  return errnoName(-result) === "EAGAIN";
 }
 
 function cString(text: string): Uint8Array {
@@ -377,7 +377,7 @@ export function recvOob(fd: number): number | null {
   const action = `Cannot receive out-of-band data on fd ${fd}`;
   checkFd(fd, action);
   const n = lib.el_sock_recv_oob(fd);
-  if (n < 0 && (isAgain(n) || new SystemError(-n, "", "").code === "EINVAL")) return null;
+  if (n < 0 && (isAgain(n) || errnoName(-n) === "EINVAL")) return null;
   return check(n, "recv", action);
 }
 
