@@ -4,22 +4,16 @@
  *
  * @module
  */
-import { LoopCore } from "./core.ts";
+import { ExceptionSink, LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
-import { drive, type Mode, MODES } from "./drivers.ts";
+import type { Mode } from "./drivers.ts";
 import { watchError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
-import { Events, NativePoller, type Poller } from "./poller.ts";
-import {
-  catchableSignal,
-  SignalCallback,
-  signalName,
-  signalNumber,
-  SignalRegistry,
-} from "./signals.ts";
+import { Events, type Poller } from "./poller.ts";
+import { catchableSignal, SignalCallback, signalName, signalNumber } from "./signals.ts";
 import { isMainThread } from "./thread.ts";
 import { checkFd, checkFinite } from "./validate.ts";
-import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
+import type { InboxLimit, ThreadHandle } from "./inbox.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -49,8 +43,6 @@ export interface EventLoopOptions {
 
 /** Receives a callback's exception: the error and the failed handler. */
 export type ExceptionHandler = (error: unknown, handler: Handler) => void;
-
-type State = "new" | "running" | "stopped" | "destroyed";
 
 const READ_BITS = Events.READ | Events.PRI | Events.ERR | Events.HUP;
 const WRITE_BITS = Events.WRITE | Events.ERR | Events.HUP;
@@ -117,11 +109,9 @@ function defaultExceptionHandler(error: unknown, handler: Handler): void {
  */
 export class EventLoop {
   #core: LoopCore;
-  #inbox: Inbox;
-  #mode: Mode;
-  #state: State = "new";
-  #destroyWhenStopped = false;
-  #exceptionHandler: ExceptionHandler = defaultExceptionHandler;
+  #exceptions = new ExceptionSink<Handler>(defaultExceptionHandler);
+  /** Whether it ran once: evergreen's loop cannot run again. */
+  #ran = false;
 
   /**
    * Creates this thread's loop.
@@ -131,28 +121,18 @@ export class EventLoop {
    * @throws {RangeError} For an unknown mode.
    */
   constructor(options: EventLoopOptions = {}) {
-    const mode = options.mode ?? "hosted";
-    if (!MODES.includes(mode)) {
-      throw new RangeError(
-        `Cannot create an EventLoop: unknown mode "${mode}" (use "hosted" or "exclusive")`,
-      );
-    }
     if (threadLoop !== null) {
       throw new Error(
         "Cannot create an EventLoop: this thread already has one (destroy it first)",
       );
     }
-    this.#mode = mode;
-    this.#core = new LoopCore(
-      options.poller ?? new NativePoller(),
-      (error, handler) => this.#report(error, handler),
-    );
-    try {
-      this.#inbox = new Inbox(this.#core, options.inboxLimit);
-    } catch (error) {
-      this.#core.close();
-      throw error;
-    }
+    this.#core = new LoopCore({
+      what: "an EventLoop",
+      mode: options.mode,
+      poller: options.poller,
+      inboxLimit: options.inboxLimit,
+      onError: (error, handler) => this.#exceptions.report(error, handler),
+    });
     threadLoop = this;
   }
 
@@ -184,17 +164,17 @@ export class EventLoop {
 
   /** The loop's mode. */
   get mode(): Mode {
-    return this.#mode;
+    return this.#core.mode;
   }
 
   /** Whether `run()` or `runForever()` is in progress. */
   get running(): boolean {
-    return this.#state === "running";
+    return this.#core.running;
   }
 
   /** Whether `destroy()` ran. */
   get destroyed(): boolean {
-    return this.#state === "destroyed";
+    return this.#core.closed;
   }
 
   /** @internal The core, for the cross-thread and signal layers. */
@@ -202,18 +182,8 @@ export class EventLoop {
     return this.#core;
   }
 
-  #alive(action: string): void {
-    if (this.#state === "destroyed") {
-      throw new Error(`Cannot ${action}: the loop is destroyed`);
-    }
-  }
-
-  #report(error: unknown, handler: Handler): void {
-    try {
-      this.#exceptionHandler(error, handler);
-    } catch (inner) {
-      defaultExceptionHandler(inner, handler);
-    }
+  #checkOpen(action: string): void {
+    if (this.#core.closed) throw new Error(`${action}: the loop is destroyed`);
   }
 
   /**
@@ -237,13 +207,8 @@ export class EventLoop {
    * @param handler The new handler, or null.
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
-    this.#alive("set the exception handler");
-    if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        "Cannot set the exception handler: it must be a function or null",
-      );
-    }
-    this.#exceptionHandler = handler ?? defaultExceptionHandler;
+    this.#checkOpen("Cannot set the exception handler");
+    this.#exceptions.set(handler);
   }
 
   /**
@@ -259,7 +224,7 @@ export class EventLoop {
    * ```
    */
   time(): number {
-    this.#alive("read the time");
+    this.#checkOpen("Cannot read the time");
     return this.#core.poller.now();
   }
 
@@ -287,8 +252,8 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("schedule a callback");
-    checkCallback(callback, "schedule a callback");
+    this.#checkOpen("Cannot schedule a callback");
+    checkCallback(callback, "Cannot schedule a callback");
     const handler = new Handler(callback as Callback, args);
     this.#core.enqueue(handler);
     return handler;
@@ -316,9 +281,8 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    const handler = this.callSoon(callback, ...args);
-    this.#core.wake();
-    return handler;
+    // callSoon wakes a parked loop already (LoopCore.enqueue).
+    return this.callSoon(callback, ...args);
   }
 
   /**
@@ -349,8 +313,8 @@ export class EventLoop {
    * @throws {Error} If the name is already exposed.
    */
   expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): void {
-    this.#alive(`expose "${name}"`);
-    this.#inbox.expose(name, fn as Callback);
+    this.#checkOpen(`Cannot expose "${name}"`);
+    this.#core.inbox.expose(name, fn as Callback);
   }
 
   /**
@@ -371,8 +335,8 @@ export class EventLoop {
    * @returns Whether the name was exposed.
    */
   unexpose(name: string): boolean {
-    this.#alive(`unexpose "${name}"`);
-    return this.#inbox.unexpose(name);
+    this.#checkOpen(`Cannot unexpose "${name}"`);
+    return this.#core.inbox.unexpose(name);
   }
 
   /**
@@ -394,8 +358,8 @@ export class EventLoop {
    * @throws {Error} For a loop on a fake poller.
    */
   threadHandle(): ThreadHandle {
-    this.#alive("make a thread handle");
-    return this.#inbox.handle();
+    this.#checkOpen("Cannot make a thread handle");
+    return this.#core.inbox.handle();
   }
 
   /**
@@ -422,9 +386,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("schedule a timer");
-    checkFinite(delayMs, "the delay", "Cannot schedule a timer");
-    checkCallback(callback, "schedule a timer");
+    const action = "Cannot schedule a timer";
+    this.#checkOpen(action);
+    checkFinite(delayMs, "the delay", action);
+    checkCallback(callback, action);
     if (delayMs <= 0) return this.callSoon(callback, ...args);
     // The clock is read now: a time cached by the iteration would be old.
     return this.#core.schedule(
@@ -458,9 +423,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("schedule a timer");
-    checkFinite(whenMs, "the time", "Cannot schedule a timer");
-    checkCallback(callback, "schedule a timer");
+    const action = "Cannot schedule a timer";
+    this.#checkOpen(action);
+    checkFinite(whenMs, "the time", action);
+    checkCallback(callback, action);
     if (whenMs <= this.#core.poller.now()) return this.callSoon(callback, ...args);
     return this.#core.schedule(whenMs, callback as Callback, args);
   }
@@ -580,9 +546,9 @@ export class EventLoop {
     args: unknown[],
   ): Handler {
     const action = `Cannot add ${kind} for fd ${fd}`;
-    this.#alive(`add ${kind}`);
+    this.#checkOpen(`Cannot add ${kind}`);
     checkFd(fd, action);
-    checkCallback(callback, `add ${kind} for fd ${fd}`);
+    checkCallback(callback, action);
     const core = this.#core;
     const existing = core.watchOf(fd);
     if (existing !== undefined && !(existing instanceof ReaderWriter)) {
@@ -606,7 +572,7 @@ export class EventLoop {
   }
 
   #removeWatcher(kind: "reader" | "writer", fd: number): boolean {
-    this.#alive(`remove ${kind}`);
+    this.#checkOpen(`Cannot remove ${kind}`);
     checkFd(fd, `Cannot remove ${kind} for fd ${fd}`);
     const watch = this.#core.watchOf(fd);
     if (!(watch instanceof ReaderWriter) || watch[kind] === null) return false;
@@ -656,10 +622,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("add a signal handler");
+    this.#checkOpen("Cannot add a signal handler");
     const signo = catchableSignal(sig, "Cannot add signal handler");
-    checkCallback(callback, `add signal handler for ${signalName(signo)}`);
-    const signals = SignalRegistry.of(this.#core);
+    checkCallback(callback, `Cannot add signal handler for ${signalName(signo)}`);
+    const signals = this.#core.signals;
     const watch: SignalCallback = new SignalCallback(callback as Callback, args, {
       onCancel: () => signals.remove(signo, watch),
     });
@@ -690,13 +656,13 @@ export class EventLoop {
    * @throws {Error} For SIGKILL and SIGSTOP, which cannot be caught.
    */
   removeSignalHandler(sig: number | string): boolean {
-    this.#alive("remove a signal handler");
+    this.#checkOpen("Cannot remove a signal handler");
     const action = "Cannot remove signal handler";
     const signo = signalNumber(sig, action);
     if (signalName(signo) === "SIGKILL" || signalName(signo) === "SIGSTOP") {
       throw new Error(`${action} for ${signalName(signo)}: it cannot be caught`);
     }
-    return SignalRegistry.of(this.#core).remove(signo);
+    return this.#core.signals.remove(signo);
   }
 
   /**
@@ -716,9 +682,9 @@ export class EventLoop {
    * ```
    */
   switch(): Promise<void> {
-    this.#alive("switch to the loop");
+    this.#checkOpen("Cannot switch to the loop");
     const done = new Promise<void>((resolve) => this.callSoon(resolve));
-    if (this.#state === "new") void this.run();
+    if (!this.#ran) void this.run();
     return done;
   }
 
@@ -742,7 +708,7 @@ export class EventLoop {
    * @throws {Error} If the loop is running, stopped or destroyed.
    */
   run(): Promise<void> {
-    return this.#start("run the loop", false);
+    return this.#start("Cannot run the loop", false);
   }
 
   /**
@@ -762,22 +728,17 @@ export class EventLoop {
    * @throws {Error} If the loop is running, stopped or destroyed.
    */
   runForever(): Promise<void> {
-    return this.#start("run the loop", true);
+    return this.#start("Cannot run the loop", true);
   }
 
   #start(action: string, forever: boolean): Promise<void> {
-    this.#alive(action);
-    if (this.#state === "running") {
-      throw new Error(`Cannot ${action}: it is already running`);
+    this.#checkOpen(action);
+    if (this.#core.running) throw new Error(`${action}: it is already running`);
+    if (this.#ran) {
+      throw new Error(`${action}: it has stopped, and a stopped loop cannot run again`);
     }
-    if (this.#state === "stopped") {
-      throw new Error(`Cannot ${action}: it has stopped, and a stopped loop cannot run again`);
-    }
-    this.#state = "running";
-    return drive(this.#core, this.#mode, forever).finally(() => {
-      if (this.#state === "running") this.#state = "stopped";
-      if (this.#destroyWhenStopped) this.destroy();
-    });
+    this.#ran = true;
+    return this.#core.run(forever);
   }
 
   /**
@@ -796,11 +757,9 @@ export class EventLoop {
    * @throws {Error} If the loop is not running.
    */
   stop(): void {
-    this.#alive("stop the loop");
-    if (this.#state !== "running") {
-      throw new Error("Cannot stop the loop: it is not running");
-    }
-    this.#core.requestStop();
+    this.#checkOpen("Cannot stop the loop");
+    if (!this.#core.running) throw new Error("Cannot stop the loop: it is not running");
+    this.#core.stop();
   }
 
   /**
@@ -822,12 +781,10 @@ export class EventLoop {
    * @throws {Error} If the loop is running or already destroyed.
    */
   destroy(): void {
-    this.#alive("destroy the loop");
-    if (this.#state === "running") {
+    this.#checkOpen("Cannot destroy the loop");
+    if (this.#core.running) {
       throw new Error("Cannot destroy the loop: it is running (stop it first)");
     }
-    this.#state = "destroyed";
-    SignalRegistry.of(this.#core).clear();
     this.#core.close();
     if (threadLoop === this) threadLoop = null;
   }
@@ -838,10 +795,9 @@ export class EventLoop {
    * current iteration ends.
    */
   [Symbol.dispose](): void {
-    if (this.#state === "destroyed" || this.#destroyWhenStopped) return;
-    if (this.#state === "running") {
-      this.#destroyWhenStopped = true;
-      this.#core.requestStop();
+    if (this.#core.closed || this.#core.closing) return;
+    if (this.#core.running) {
+      this.#core.closeWhenStopped();
       // The thread may make a new loop at once; this one goes soon.
       if (threadLoop === this) threadLoop = null;
       return;
