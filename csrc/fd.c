@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -59,8 +58,6 @@ int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len) {
   return n == -1 ? -errno : (int32_t)n;
 }
 
-static void forget(struct el_loop *loop, int fd) { backend_forget_fd(loop, fd); }
-
 int32_t el_fd_close(int32_t fd) {
   if (fd < 0)
     return -EBADF;
@@ -68,7 +65,7 @@ int32_t el_fd_close(int32_t fd) {
     return -errno;
   /* Removed from every poller first: epoll keys its entries on the open
    * file, so a dup of this fd would keep a stale entry alive. */
-  loop_for_each(forget, fd);
+  loop_for_each(backend_forget_fd, fd);
   /* close() is not retried on EINTR: on Linux the fd is gone either way. */
   if (close(fd) == -1 && errno != EINTR)
     return -errno;
@@ -86,13 +83,6 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on) {
 int32_t el_fd_dup(int32_t fd) {
   int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   return r == -1 ? -errno : r;
-}
-
-int32_t el_fd_is_regular(int32_t fd) {
-  struct stat st;
-  if (fstat(fd, &st) == -1)
-    return -errno;
-  return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss,
