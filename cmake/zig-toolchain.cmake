@@ -14,6 +14,9 @@ list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES EVLOOP_ZIG EVLOOP_ZIG_TARGET)
 
 if(EVLOOP_ZIG_TARGET MATCHES "macos")
   set(CMAKE_SYSTEM_NAME Darwin)
+  # Read after CMake's Darwin platform file, which leaves the rpath flag
+  # unset off a Mac (it asks the host's sw_vers for the release).
+  set(CMAKE_USER_MAKE_RULES_OVERRIDE "${CMAKE_CURRENT_LIST_DIR}/zig-darwin-rules.cmake")
 else()
   set(CMAKE_SYSTEM_NAME Linux)
 endif()
