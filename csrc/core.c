@@ -17,7 +17,7 @@ double now_ms(void) {
 
 double el_now_ms(void) { return now_ms(); }
 
-static int32_t copy_out(const char *s, char *buf, int32_t len) {
+int32_t copy_out(const char *s, char *buf, int32_t len) {
   int32_t n = (int32_t)strlen(s);
   if (len <= 0)
     return -EINVAL;

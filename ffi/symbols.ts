@@ -188,12 +188,6 @@ export const symbols = {
     ],
     result: "i32", // the new fd
   },
-  el_fd_is_regular: {
-    parameters: [
-      "i32", // int32_t fd
-    ],
-    result: "i32", // 1 or 0
-  },
   el_tcp_listen: {
     parameters: [
       "buffer", // const char *host: NUL-terminated numeric address
