@@ -55,6 +55,13 @@ double el_now_ms(void);
 /* Writes the symbolic name of errno `err` ("EBADF") into buf; returns length,
  * or -EINVAL for an unknown number. */
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
+/* The calling thread's errno now. For a foreign library called over FFI
+ * (src/native_library.ts): read it right after the call that set it, before
+ * anything else on this thread can change it. */
+int32_t el_errno(void);
+/* Sets the calling thread's errno (0 clears it before a call whose failure
+ * is signalled by errno alone). */
+void el_set_errno(int32_t err);
 /* Writes strerror(err) into buf; returns its length. */
 int32_t el_strerror(int32_t err, char *buf, int32_t len);
 /* Writes the kernel's name and release ("Linux 6.1.0") into buf (uname). */
