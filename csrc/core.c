@@ -57,6 +57,10 @@ int32_t el_errno_name(int32_t err, char *buf, int32_t len) {
   }
 }
 
+int32_t el_errno(void) { return errno; }
+
+void el_set_errno(int32_t err) { errno = err; }
+
 int32_t el_strerror(int32_t err, char *buf, int32_t len) {
   if (err < 0)
     err = -err;

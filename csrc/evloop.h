@@ -19,6 +19,11 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility (CMakeLists.txt): what this
+ * header declares is all it exports, so no internal helper (now_ms,
+ * loop_acquire, ...) can collide with another library's symbol. */
+#pragma GCC visibility push(default)
+
 #define EL_READ 0x001
 #define EL_PRI 0x002
 #define EL_WRITE 0x004
@@ -50,6 +55,13 @@ double el_now_ms(void);
 /* Writes the symbolic name of errno `err` ("EBADF") into buf; returns length,
  * or -EINVAL for an unknown number. */
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
+/* The calling thread's errno now. For a foreign library called over FFI
+ * (src/native_library.ts): read it right after the call that set it, before
+ * anything else on this thread can change it. */
+int32_t el_errno(void);
+/* Sets the calling thread's errno (0 clears it before a call whose failure
+ * is signalled by errno alone). */
+void el_set_errno(int32_t err);
 /* Writes strerror(err) into buf; returns its length. */
 int32_t el_strerror(int32_t err, char *buf, int32_t len);
 /* Writes the kernel's name and release ("Linux 6.1.0") into buf (uname). */
@@ -200,6 +212,8 @@ int32_t el_signal_remove(int32_t id, int32_t signo);
 int32_t el_signal_drain(int32_t id, int32_t *out, int32_t max);
 /* 1 if the shim's handler is signo's current action, else 0. */
 int32_t el_signal_installed(int32_t signo);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
