@@ -1,9 +1,13 @@
 /* epoll.c: the Linux poller (epoll, with timerfd for sub-ms timeouts and an
  * eventfd for wake-ups). kqueue.c defines the same functions. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -15,6 +19,28 @@
  * carry their fd number (>= 0), internal ones a negative tag. */
 #define TAG_WAKE (-1)
 #define TAG_TIMER (-2)
+
+/* The caller's registration of one fd (loop->interest, indexed by fd,
+ * guarded by interest_mu: el_fd_close may run on any thread).
+ *
+ * epoll keys an entry on the open file and the fd number it was added
+ * under; closing that number drops the entry only when no other fd (a
+ * dup, a forked child's copy) keeps the file open. Such an entry lives on
+ * with no fd to delete it by, and keeps reporting under the old number,
+ * maybe for another file's watcher, as often as it is ready. Each
+ * registration therefore gets a generation, carried in the high half of
+ * the epoll data; an event whose generation is not the registration's
+ * comes from such an orphan, and the epoll set is rebuilt without it
+ * (libev's egen and its "recreate kernel state" do the same). The file's
+ * identity lets the rebuild skip a number now naming another file. */
+struct el_interest {
+  uint32_t events; /* EL_READ | EL_WRITE | EL_PRI asked for */
+  uint32_t gen;    /* 0: not registered */
+  dev_t dev;
+  ino_t ino;
+};
+
+static uint32_t next_gen = 1; /* under the loop's interest_mu */
 
 /* The interest bits of the ABI are epoll's own; only the three a caller
  * may ask for pass (EPOLLERR and EPOLLHUP are always reported). */
@@ -45,17 +71,46 @@ static int32_t epoll_to_events(uint32_t ev) {
   return events;
 }
 
+static uint64_t user_data(int fd, uint32_t gen) {
+  return (uint64_t)gen << 32 | (uint32_t)fd;
+}
+
+/* The entry for fd, grown to fit when `grow`; NULL when out of range or
+ * out of memory. Called with interest_mu held. */
+static struct el_interest *entry(struct el_loop *loop, int fd, int grow) {
+  struct el_interest *t;
+  int len;
+
+  if (fd < loop->interest_len)
+    return &loop->interest[fd];
+  if (!grow)
+    return NULL;
+  len = loop->interest_len > 0 ? loop->interest_len : 64;
+  while (len <= fd)
+    len *= 2;
+  t = realloc(loop->interest, (size_t)len * sizeof(*t));
+  if (t == NULL)
+    return NULL;
+  memset(t + loop->interest_len, 0,
+         (size_t)(len - loop->interest_len) * sizeof(*t));
+  loop->interest = t;
+  loop->interest_len = len;
+  return &t[fd];
+}
+
 static int add_internal(int epfd, int fd, int tag) {
   struct epoll_event ev;
   ev.events = EPOLLIN;
-  ev.data.u64 = 0;
-  ev.data.fd = tag;
+  ev.data.u64 = user_data(tag, 0);
   return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 int backend_open(struct el_loop *loop) {
   int err;
 
+  loop->interest = NULL;
+  loop->interest_len = 0;
+  pthread_mutex_init(&loop->interest_mu, NULL);
   loop->backend_fd = epoll_create1(EPOLL_CLOEXEC);
   if (loop->backend_fd == -1)
     return -errno;
@@ -85,6 +140,10 @@ void backend_close(struct el_loop *loop) {
   if (loop->backend_fd != -1)
     close(loop->backend_fd);
   loop->timer_fd = loop->wake_fd = loop->backend_fd = -1;
+  free(loop->interest);
+  loop->interest = NULL;
+  loop->interest_len = 0;
+  pthread_mutex_destroy(&loop->interest_mu);
 }
 
 int backend_wake(struct el_loop *loop) {
@@ -96,7 +155,15 @@ int backend_wake(struct el_loop *loop) {
 }
 
 void backend_forget_fd(struct el_loop *loop, int fd) {
-  epoll_ctl(loop->backend_fd, EPOLL_CTL_DEL, fd, NULL);
+  struct el_interest *e;
+
+  pthread_mutex_lock(&loop->interest_mu);
+  e = entry(loop, fd, 0);
+  if (e != NULL && e->gen != 0) {
+    epoll_ctl(loop->backend_fd, EPOLL_CTL_DEL, fd, NULL);
+    e->gen = 0;
+  }
+  pthread_mutex_unlock(&loop->interest_mu);
 }
 
 /* epoll never reads SO_ERROR: el_sock_error finds it in the socket. */
@@ -143,33 +210,114 @@ int backend_block(struct el_loop *loop, double timeout_ms) {
   return 0;
 }
 
-int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
-  struct el_loop *loop = loop_acquire(id);
-  struct epoll_event ev;
-  int eop, r;
+static int same_file(const struct el_interest *e, const struct stat *st) {
+  return e->dev == st->st_dev && e->ino == st->st_ino;
+}
 
-  if (loop == NULL)
-    return -ESTALE;
+static int register_fd(int epfd, int op, int fd, const struct el_interest *e) {
+  struct epoll_event ev;
+  ev.events = interests_to_epoll(e->events);
+  ev.data.u64 = user_data(fd, e->gen);
+  return epoll_ctl(epfd, op, fd, &ev) == -1 ? -errno : 0;
+}
+
+int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
+  struct el_interest *e, was;
+  struct stat st;
+  int r = 0;
+
+  pthread_mutex_lock(&loop->interest_mu);
+  e = entry(loop, fd, op == EL_CTL_ADD || op == EL_CTL_MOD);
+  if (e == NULL) {
+    r = op == EL_CTL_ADD || op == EL_CTL_MOD ? -ENOMEM : 0;
+    goto out;
+  }
+  was = *e;
   switch (op) {
-  case EL_CTL_ADD:
-    eop = EPOLL_CTL_ADD;
-    break;
-  case EL_CTL_MOD:
-    eop = EPOLL_CTL_MOD;
+  case EL_CTL_CHECK:
+    /* A MOD to the same state is a probe: the kernel finds the entry by
+     * the file now open under fd, so a closed or reused number fails. */
+    r = e->gen != 0 && register_fd(loop->backend_fd, EPOLL_CTL_MOD, fd, e) == 0;
     break;
   case EL_CTL_DEL:
-    eop = EPOLL_CTL_DEL;
+    /* Forgotten whatever the kernel says: a failure means the fd was
+     * closed first, and the caller hears of it. */
+    e->gen = 0;
+    if (epoll_ctl(loop->backend_fd, EPOLL_CTL_DEL, fd, NULL) == -1)
+      r = -errno;
     break;
-  default:
-    loop_release(loop);
-    return -EINVAL;
+  case EL_CTL_ADD:
+    if (fstat(fd, &st) == -1) {
+      r = -errno;
+      break;
+    }
+    e->events = events;
+    e->gen = next_gen++;
+    if (next_gen == 0)
+      next_gen = 1;
+    e->dev = st.st_dev;
+    e->ino = st.st_ino;
+    r = register_fd(loop->backend_fd, EPOLL_CTL_ADD, fd, e);
+    break;
+  default: /* EL_CTL_MOD */
+    e->events = events;
+    /* Reached by an ADD's EEXIST retry too: the kernel's entry then takes
+     * a generation of ours. */
+    if (e->gen == 0) {
+      if (fstat(fd, &st) == -1) {
+        r = -errno;
+        break;
+      }
+      e->gen = next_gen++;
+      if (next_gen == 0)
+        next_gen = 1;
+      e->dev = st.st_dev;
+      e->ino = st.st_ino;
+    }
+    r = register_fd(loop->backend_fd, EPOLL_CTL_MOD, fd, e);
+    break;
   }
-  ev.events = interests_to_epoll(events);
-  ev.data.u64 = 0;
-  ev.data.fd = fd;
-  r = epoll_ctl(loop->backend_fd, eop, fd, &ev);
-  loop_release(loop);
-  return r == -1 ? -errno : 0;
+  if (r < 0 && op != EL_CTL_DEL)
+    *e = was;
+
+out:
+  pthread_mutex_unlock(&loop->interest_mu);
+  return r;
+}
+
+/* Replaces the epoll set by a new one holding only the registrations of
+ * this loop (orphaned entries cannot be deleted: their fd is gone). The
+ * new set takes the old one's number (dup3), so nothing else changes.
+ * Called with interest_mu held, on the loop's thread (no wait is in
+ * progress). */
+static int rebuild(struct el_loop *loop) {
+  struct el_interest *e;
+  struct stat st;
+  int epfd, fd, err;
+
+  epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd == -1)
+    return -errno;
+  if (add_internal(epfd, loop->wake_fd, TAG_WAKE) == -1 ||
+      add_internal(epfd, loop->timer_fd, TAG_TIMER) == -1)
+    goto fail;
+  for (fd = 0; fd < loop->interest_len; fd++) {
+    e = &loop->interest[fd];
+    /* A number closed behind the loop's back, or now naming another
+     * file, stays out: its watcher must not see that file's events. */
+    if (e->gen == 0 || fstat(fd, &st) == -1 || !same_file(e, &st))
+      continue;
+    register_fd(epfd, EPOLL_CTL_ADD, fd, e);
+  }
+  if (dup3(epfd, loop->backend_fd, O_CLOEXEC) == -1)
+    goto fail;
+  close(epfd);
+  return 0;
+
+fail:
+  err = -errno;
+  close(epfd);
+  return err;
 }
 
 int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
@@ -177,7 +325,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   struct el_loop *loop;
   struct epoll_event events[256];
   uint64_t drained;
-  int n, i, count = 0, woke = 0;
+  int n, i, count = 0, woke = 0, orphans = 0;
 
   /* One pair is kept for the wake pseudo-event. */
   if (max < 2)
@@ -203,8 +351,11 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
     loop_release(loop);
     return n;
   }
+  pthread_mutex_lock(&loop->interest_mu);
   for (i = 0; i < n; i++) {
-    int fd = events[i].data.fd;
+    int fd = (int32_t)(uint32_t)events[i].data.u64;
+    uint32_t gen = (uint32_t)(events[i].data.u64 >> 32);
+    struct el_interest *e;
     if (fd == TAG_WAKE) {
       /* Read the eventfd, then clear the flag. The other order loses
        * wakes: a waker that sets the flag and writes between the clear
@@ -223,12 +374,18 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
         /* EAGAIN: re-armed since it fired. */
       }
       loop->timer_armed = 0;
+    } else if ((e = entry(loop, fd, 0)) == NULL || e->gen != gen) {
+      orphans = 1;
     } else {
       out[2 * count] = fd;
       out[2 * count + 1] = epoll_to_events(events[i].events);
       count++;
     }
   }
+  /* Best effort: if the rebuild fails, the orphan is skipped again. */
+  if (orphans)
+    rebuild(loop);
+  pthread_mutex_unlock(&loop->interest_mu);
   if (woke) {
     out[2 * count] = -1;
     out[2 * count + 1] = (int32_t)loop_take_wake_bits(loop);

@@ -68,6 +68,8 @@ int loop_wake_bits(struct el_loop *loop, unsigned bits);
 unsigned loop_take_wake_bits(struct el_loop *loop);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
+/* 1 if fd is one of an open loop's own fds (poller, wake, timer). */
+int loop_owns_fd(int fd);
 
 /* The backend (epoll.c or kqueue.c) implements these for loop.c. */
 int backend_open(struct el_loop *loop);
@@ -77,6 +79,11 @@ int backend_wake(struct el_loop *loop);
 /* Blocks until the poller has something to report or timeout_ms passes,
  * without consuming anything (the hosted waiter thread calls it). */
 int backend_block(struct el_loop *loop, double timeout_ms);
+/* One el_poller_ctl operation on an acquired loop, answered as epoll_ctl
+ * answers (EEXIST, ENOENT, EBADF, EPERM); el_poller_ctl adds the retries.
+ * EL_CTL_CHECK: 1 if fd is registered for the file now open under it,
+ * else 0. */
+int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events);
 /* Drops fd from this loop's interest set, ignoring "not watched". */
 void backend_forget_fd(struct el_loop *loop, int fd);
 /* The socket error (SO_ERROR) of fd that the poller read, and so cleared,

@@ -377,47 +377,46 @@ int backend_block(struct el_loop *loop, double timeout_ms) {
   return 0;
 }
 
-int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
-  struct el_loop *loop = loop_acquire(id);
+int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
   struct kevent ch[2 * NFILTERS], rc[2 * NFILTERS];
   struct el_interest *e;
   struct stat st;
   uint32_t from;
   int i, n, r = 0;
 
-  if (loop == NULL)
-    return -ESTALE;
-  if (op != EL_CTL_ADD && op != EL_CTL_MOD && op != EL_CTL_DEL) {
-    loop_release(loop);
-    return -EINVAL;
-  }
-  events &= EL_READ | EL_WRITE | EL_PRI;
-  if (fd < 0 || fstat(fd, &st) == -1) {
-    loop_release(loop);
-    return -EBADF;
+  if (fstat(fd, &st) == -1) {
+    r = -errno;
+    /* A closed fd lost its knotes (kqueue(2): "Calling close() on a file
+     * descriptor will remove any kevents that reference the descriptor");
+     * DEL and CHECK still forget it, as epoll's backend does. */
+    if (op == EL_CTL_DEL || op == EL_CTL_CHECK) {
+      pthread_mutex_lock(&loop->interest_mu);
+      e = entry(loop, fd, 0);
+      if (e != NULL && e->watched && op == EL_CTL_DEL) {
+        drop_knotes(loop->backend_fd, fd, e->events);
+        e->watched = 0;
+        e->events = 0;
+      }
+      pthread_mutex_unlock(&loop->interest_mu);
+      if (op == EL_CTL_CHECK)
+        r = 0;
+    }
+    return r;
   }
   /* epoll_ctl(2): "EPERM The target file fd does not support epoll. This
    * error can occur if fd refers to, for example, a regular file or a
    * directory." kqueue accepts regular files (always readable); refuse
    * them the same way, so the caller sees one error on every OS. */
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-    loop_release(loop);
+  if (op != EL_CTL_CHECK && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
     return -EPERM;
-  }
-  /* epoll_ctl(2): EINVAL when fd is the epoll fd itself. */
-  if (fd == loop->backend_fd) {
-    loop_release(loop);
-    return -EINVAL;
-  }
   pthread_mutex_lock(&loop->interest_mu);
   e = entry(loop, fd, op == EL_CTL_ADD);
   if (e == NULL) {
-    r = op == EL_CTL_ADD ? -ENOMEM : -ENOENT;
+    r = op == EL_CTL_ADD ? -ENOMEM : op == EL_CTL_CHECK ? 0 : -ENOENT;
     goto out;
   }
-  if (fd == loop->wake_fd || fd == loop->wake_write_fd) {
-    /* Internal fds are already in the set, as epoll would say. */
-    r = op == EL_CTL_ADD ? -EEXIST : -EPERM;
+  if (op == EL_CTL_CHECK) {
+    r = e->watched && same_file(e, &st);
     goto out;
   }
   if (e->watched && !same_file(e, &st)) {
@@ -472,7 +471,6 @@ int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
 
 out:
   pthread_mutex_unlock(&loop->interest_mu);
-  loop_release(loop);
   return r;
 }
 

@@ -45,6 +45,21 @@ void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
   pthread_mutex_unlock(&table_mu);
 }
 
+static int is_own_fd(const struct el_loop *loop, int fd) {
+  return fd == loop->backend_fd || fd == loop->wake_fd ||
+         fd == loop->timer_fd || fd == loop->wake_write_fd;
+}
+
+int loop_owns_fd(int fd) {
+  int i, owned = 0;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS && !owned; i++)
+    if (atomic_load(&loops[i].gen) != 0)
+      owned = is_own_fd(&loops[i], fd);
+  pthread_mutex_unlock(&table_mu);
+  return owned;
+}
+
 int32_t el_loop_count(void) {
   int n;
   pthread_mutex_lock(&table_mu);
@@ -76,6 +91,7 @@ int32_t el_loop_open(void) {
   loop->backend_fd = -1;
   loop->wake_fd = -1;
   loop->timer_fd = -1;
+  loop->wake_write_fd = -1;
   loop->timer_armed = 0;
   atomic_store(&loop->wake_pending, 0);
   atomic_store(&loop->wake_bits, 0);
@@ -244,4 +260,36 @@ int32_t el_loop_park(int32_t id, double timeout_ms) {
   pthread_mutex_unlock(&loop->mu);
   loop_release(loop);
   return 0;
+}
+
+int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
+  struct el_loop *loop;
+  int r;
+
+  if (op < EL_CTL_ADD || op > EL_CTL_CHECK)
+    return -EINVAL;
+  if (fd < 0)
+    return -EBADF;
+  loop = loop_acquire(id);
+  if (loop == NULL)
+    return -ESTALE;
+  /* epoll_ctl(2) answers EINVAL for the epoll fd itself; the wake and
+   * timer fds are refused the same way, as a MOD would hijack them. */
+  if (is_own_fd(loop, fd)) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  events &= EL_READ | EL_WRITE | EL_PRI;
+  r = backend_ctl(loop, op, fd, events);
+  /* Registration that cannot go stale, as libev (ev_epoll.c,
+   * epoll_modify) and libuv (linux.c, uv__io_poll) retry. EEXIST: the kernel still
+   * has this file under fd, registered before the caller forgot it.
+   * ENOENT: fd was closed behind the loop's back (the kernel dropped the
+   * registration) and its number now names another file. */
+  if (op == EL_CTL_ADD && r == -EEXIST)
+    r = backend_ctl(loop, EL_CTL_MOD, fd, events);
+  else if (op == EL_CTL_MOD && r == -ENOENT)
+    r = backend_ctl(loop, EL_CTL_ADD, fd, events);
+  loop_release(loop);
+  return r;
 }
