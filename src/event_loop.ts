@@ -616,7 +616,9 @@ export class EventLoop {
     retire(handler);
     const result = this.#core.setInterest(watch, watch.wanted());
     // Removed all the same; the close behind the loop's back is reported.
-    if (result < 0) this.#report(removalError(-result, `Cannot remove ${kind} for fd ${fd}`, fd), handler);
+    if (result < 0) {
+      this.#report(removalError(-result, `Cannot remove ${kind} for fd ${fd}`, fd), handler);
+    }
     return true;
   }
 
