@@ -107,150 +107,212 @@ export interface Outcome {
   bytes: number;
 }
 
+/** One transfer in flight: which batch, which request, bytes so far. */
+interface Transfer {
+  batch: Batch;
+  index: number;
+  bytes: number;
+}
+
+/** One fetchAll() call: its requests, and how far it got. */
+interface Batch {
+  requests: Request[];
+  outcomes: Outcome[];
+  next: number;
+  done: number;
+  resolve(outcomes: Outcome[]): void;
+}
+
 /**
- * Runs `requests` on `loop` through one curl multi handle, at most
- * `concurrency` at a time, and resolves with one outcome per request.
+ * A curl multi handle driven by an EventLoop. Connections stay open
+ * between transfers (curl's connection cache), as a browser's would.
  */
-export function fetchAll(
-  loop: EventLoop,
-  requests: Request[],
-  concurrency: number,
-): Promise<Outcome[]> {
-  const multi = curl.curl_multi_init();
-  if (multi === null) return Promise.reject(new Error("curl_multi_init failed"));
-  const running = new Int32Array(1);
-  const outcomes: Outcome[] = new Array(requests.length);
-  const byEasy = new Map<bigint, number>(); // easy handle address -> request index
-  const received = new Array<number>(requests.length).fill(0);
-  const watched = new Map<number, number>(); // socket -> CURL_POLL_* mask
-  let timer: Handler | null = null;
-  let next = 0;
-  let done = 0;
-  let finish: (v: Outcome[]) => void = () => {};
-  let fail: (e: unknown) => void = () => {};
+export class CurlMulti {
+  readonly #loop: EventLoop;
+  #multi: Pointer | null;
+  readonly #running = new Int32Array(1);
+  readonly #left = new Int32Array(1);
+  /** socket -> the CURL_POLL_* mask it is watched for */
+  readonly #watched = new Map<number, number>();
+  /** transfer id (CURLOPT_WRITEDATA's pointer value) -> transfer */
+  readonly #transfers = new Map<number, Transfer>();
+  /** easy handle address -> transfer id */
+  readonly #byEasy = new Map<bigint, number>();
+  /** easy handles done with a transfer, ready for the next */
+  readonly #idle: Pointer[] = [];
+  #nextId = 1;
+  #timer: Handler | null = null;
+  readonly #onSocket: NativeCallback;
+  readonly #onTimer: NativeCallback;
+  readonly #onWrite: NativeCallback;
 
-  const act = (s: number, events: number) => {
-    const rc = curl.curl_multi_socket_action(multi, s, events, running);
-    if (rc !== 0) fail(new Error(`curl_multi_socket_action failed: CURLMcode ${rc}`));
-    harvest();
-  };
+  constructor(loop: EventLoop) {
+    this.#loop = loop;
+    this.#multi = curl.curl_multi_init();
+    if (this.#multi === null) throw new Error("Cannot create a curl multi handle");
 
-  // curl tells which sockets to watch, and when to stop watching one (it
-  // calls with CURL_POLL_REMOVE before it closes the socket, so the watch
-  // is dropped while the fd is still open).
-  const onSocket = new NativeCallback(
-    {
-      parameters: ["pointer", "i32", "i32", "pointer", "pointer"],
-      result: "i32",
-    } as const,
-    (_easy, s, what) => {
-      const had = watched.get(s) ?? 0;
-      const want = what === CURL_POLL_REMOVE ? 0 : what;
-      if (had & CURL_POLL_IN && !(want & CURL_POLL_IN)) loop.removeReader(s);
-      if (had & CURL_POLL_OUT && !(want & CURL_POLL_OUT)) loop.removeWriter(s);
-      if (want & CURL_POLL_IN && !(had & CURL_POLL_IN)) {
-        loop.addReader(s, act, s, CURL_CSELECT_IN);
-      }
-      if (want & CURL_POLL_OUT && !(had & CURL_POLL_OUT)) {
-        loop.addWriter(s, act, s, CURL_CSELECT_OUT);
-      }
-      if (want === 0) watched.delete(s);
-      else watched.set(s, want);
-      return 0;
-    },
-  );
+    // curl tells which sockets to watch, and when to stop watching one: it
+    // calls with CURL_POLL_REMOVE before it closes the socket, so the watch
+    // is dropped while the fd is still open.
+    this.#onSocket = new NativeCallback(
+      {
+        parameters: ["pointer", "i32", "i32", "pointer", "pointer"],
+        result: "i32",
+      } as const,
+      (_easy, s, what) => {
+        this.#watch(s, what === CURL_POLL_REMOVE ? 0 : what);
+        return 0;
+      },
+    );
 
-  // curl asks for one timer: -1 removes it, 0 means "as soon as possible".
-  // curl_multi_socket_action must not be called from inside this callback,
-  // so the timeout always goes through the loop.
-  const onTimer = new NativeCallback(
-    {
-      parameters: ["pointer", "isize", "pointer"],
-      result: "i32",
-    } as const,
-    (_multi, ms) => {
-      timer?.cancel();
-      timer = ms < 0 ? null : loop.callLater(ms, () => {
-        timer = null;
-        act(CURL_SOCKET_TIMEOUT, 0);
-      });
-      return 0;
-    },
-  );
+    // curl asks for one timer: -1 removes it, 0 means "as soon as possible".
+    // curl_multi_socket_action must not be called from inside this
+    // callback, so the timeout always goes through the loop.
+    this.#onTimer = new NativeCallback(
+      {
+        parameters: ["pointer", "isize", "pointer"],
+        result: "i32",
+      } as const,
+      (_multi, ms) => {
+        this.#timer?.cancel();
+        this.#timer = ms < 0 ? null : loop.callLater(ms, () => {
+          this.#timer = null;
+          this.#act(CURL_SOCKET_TIMEOUT, 0);
+        });
+        return 0;
+      },
+    );
 
-  // CURLOPT_WRITEDATA carries the request's index + 1 as the pointer value.
-  const onWrite = new NativeCallback(
-    {
-      parameters: ["pointer", "usize", "usize", "pointer"],
-      result: "usize",
-    } as const,
-    (data, size, n, user) => {
-      const len = size * n;
-      const i = Number(pointer.value(user)) - 1;
-      received[i] += len;
-      requests[i].onData?.(pointer.bytes(data!, len));
-      return len;
-    },
-  );
+    // CURLOPT_WRITEDATA carries the transfer's id as its pointer value.
+    this.#onWrite = new NativeCallback(
+      {
+        parameters: ["pointer", "usize", "usize", "pointer"],
+        result: "usize",
+      } as const,
+      (data, size, n, user) => {
+        const len = size * n;
+        const t = this.#transfers.get(Number(pointer.value(user)))!;
+        t.bytes += len;
+        t.batch.requests[t.index].onData?.(pointer.bytes(data!, len));
+        return len;
+      },
+    );
 
-  curl.multi_setopt_fn(multi, CURLMOPT_SOCKETFUNCTION, onSocket);
-  curl.multi_setopt_fn(multi, CURLMOPT_TIMERFUNCTION, onTimer);
+    curl.multi_setopt_fn(this.#multi, CURLMOPT_SOCKETFUNCTION, this.#onSocket);
+    curl.multi_setopt_fn(this.#multi, CURLMOPT_TIMERFUNCTION, this.#onTimer);
+  }
 
-  const start = () => {
-    const i = next++;
+  /**
+   * Runs `requests`, at most `concurrency` at a time, and resolves with
+   * one outcome per request, in order. Needs the loop running.
+   */
+  fetchAll(requests: Request[], concurrency: number): Promise<Outcome[]> {
+    if (this.#multi === null) return Promise.reject(new Error("Cannot fetch: closed"));
+    return new Promise((resolve) => {
+      const batch: Batch = {
+        requests,
+        outcomes: new Array(requests.length),
+        next: 0,
+        done: 0,
+        resolve,
+      };
+      if (requests.length === 0) return resolve([]);
+      while (batch.next < Math.min(concurrency, requests.length)) this.#start(batch);
+    });
+  }
+
+  /** Ends every transfer and frees the multi handle and the callbacks. */
+  close(): void {
+    if (this.#multi === null) return;
+    this.#timer?.cancel();
+    this.#timer = null;
+    for (const easy of this.#byEasy.keys()) {
+      const p = pointer.fromValue(easy);
+      curl.curl_multi_remove_handle(this.#multi, p);
+      curl.curl_easy_cleanup(p);
+    }
+    for (const easy of this.#idle.splice(0)) curl.curl_easy_cleanup(easy);
+    // Cleanup closes the cached connections, reporting each as removed.
+    curl.curl_multi_cleanup(this.#multi);
+    this.#multi = null;
+    for (const s of [...this.#watched.keys()]) this.#watch(s, 0);
+    this.#onSocket.close();
+    this.#onTimer.close();
+    this.#onWrite.close();
+  }
+
+  #watch(s: number, want: number): void {
+    const had = this.#watched.get(s) ?? 0;
+    if (had & CURL_POLL_IN && !(want & CURL_POLL_IN)) this.#loop.removeReader(s);
+    if (had & CURL_POLL_OUT && !(want & CURL_POLL_OUT)) this.#loop.removeWriter(s);
+    if (want & CURL_POLL_IN && !(had & CURL_POLL_IN)) {
+      this.#loop.addReader(s, () => this.#act(s, CURL_CSELECT_IN));
+    }
+    if (want & CURL_POLL_OUT && !(had & CURL_POLL_OUT)) {
+      this.#loop.addWriter(s, () => this.#act(s, CURL_CSELECT_OUT));
+    }
+    if (want === 0) this.#watched.delete(s);
+    else this.#watched.set(s, want);
+  }
+
+  #act(s: number, events: number): void {
+    if (this.#multi === null) return;
+    const rc = curl.curl_multi_socket_action(this.#multi, s, events, this.#running);
+    if (rc !== 0) throw new Error(`curl_multi_socket_action failed: CURLMcode ${rc}`);
+    this.#harvest();
+  }
+
+  #start(batch: Batch): void {
+    const index = batch.next++;
+    const request = batch.requests[index];
+    // Easy handles are reused, as curl recommends: the options set once
+    // at creation stay, and curl keeps its per-handle caches warm.
+    const easy = this.#idle.pop() ?? this.#newEasy();
+    const id = this.#nextId++;
+    this.#transfers.set(id, { batch, index, bytes: 0 });
+    this.#byEasy.set(pointer.value(easy), id);
+    curl.easy_setopt_str(easy, CURLOPT_URL, request.url);
+    curl.easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, request.timeoutMs ?? 0);
+    curl.easy_setopt_ptr(easy, CURLOPT_WRITEDATA, pointer.fromValue(BigInt(id)));
+    curl.curl_multi_add_handle(this.#multi, easy);
+  }
+
+  #newEasy(): Pointer {
     const easy = curl.curl_easy_init();
-    if (easy === null) return fail(new Error("curl_easy_init failed"));
-    curl.easy_setopt_str(easy, CURLOPT_URL, requests[i].url);
+    if (easy === null) throw new Error("Cannot create a curl easy handle");
     curl.easy_setopt_str(easy, CURLOPT_PROXY, "");
     curl.easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1);
-    curl.easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, requests[i].timeoutMs ?? 0);
-    curl.easy_setopt_fn(easy, CURLOPT_WRITEFUNCTION, onWrite);
-    curl.easy_setopt_ptr(easy, CURLOPT_WRITEDATA, pointer.fromValue(BigInt(i + 1)));
-    byEasy.set(pointer.value(easy), i);
-    curl.curl_multi_add_handle(multi, easy);
-  };
+    curl.easy_setopt_fn(easy, CURLOPT_WRITEFUNCTION, this.#onWrite);
+    return easy;
+  }
 
   // Every finished transfer is read from curl's queue: struct CURLMsg is
   // { CURLMSG msg; CURL *easy_handle; union { CURLcode result; } data; }.
-  const left = new Int32Array(1);
-  const harvest = () => {
-    for (let m: Pointer | null; (m = curl.curl_multi_info_read(multi, left)) !== null;) {
+  #harvest(): void {
+    for (
+      let m: Pointer | null;
+      (m = curl.curl_multi_info_read(this.#multi, this.#left)) !== null;
+    ) {
       if (pointer.i32(m, 0) !== CURLMSG_DONE) continue;
       const easy = pointer.pointerAt(m, 8)!;
       const code = pointer.i32(m, 16);
-      const i = byEasy.get(pointer.value(easy))!;
-      byEasy.delete(pointer.value(easy));
-      curl.curl_multi_remove_handle(multi, easy);
-      curl.curl_easy_cleanup(easy);
-      outcomes[i] = { code, message: curl.curl_easy_strerror(code) ?? "", bytes: received[i] };
-      done++;
-      if (next < requests.length) start();
+      const id = this.#byEasy.get(pointer.value(easy))!;
+      const t = this.#transfers.get(id)!;
+      this.#byEasy.delete(pointer.value(easy));
+      this.#transfers.delete(id);
+      curl.curl_multi_remove_handle(this.#multi, easy);
+      this.#idle.push(easy);
+      const batch = t.batch;
+      batch.outcomes[t.index] = {
+        code,
+        message: curl.curl_easy_strerror(code) ?? "",
+        bytes: t.bytes,
+      };
+      batch.done++;
+      if (batch.next < batch.requests.length) this.#start(batch);
+      if (batch.done === batch.requests.length) batch.resolve(batch.outcomes);
     }
-    if (done === requests.length) close();
-  };
-
-  const close = () => {
-    timer?.cancel();
-    timer = null;
-    // Cleanup may report sockets as removed; the loop drops those watches.
-    curl.curl_multi_cleanup(multi);
-    for (const [s, mask] of watched) {
-      if (mask & CURL_POLL_IN) loop.removeReader(s);
-      if (mask & CURL_POLL_OUT) loop.removeWriter(s);
-    }
-    watched.clear();
-    onSocket.close();
-    onTimer.close();
-    onWrite.close();
-    finish(outcomes);
-  };
-
-  return new Promise((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-    if (requests.length === 0) return close();
-    while (next < Math.min(concurrency, requests.length)) start();
-  });
+  }
 }
 
 /** The byte at `offset` of body `id`: every byte is checkable. */
@@ -325,7 +387,8 @@ if (import.meta.main) {
   const loop = new EventLoop();
   const looping = loop.runForever();
   const t0 = performance.now();
-  const results = await fetchAll(loop, requests, CONCURRENCY);
+  const multi = new CurlMulti(loop);
+  const results = await multi.fetchAll(requests, CONCURRENCY);
   const ms = performance.now() - t0;
   let total = 0;
   results.forEach((r, id) => {
@@ -340,7 +403,7 @@ if (import.meta.main) {
   );
 
   // A refused connection and a timeout raised by curl's timer, together.
-  const [refused, stalled] = await fetchAll(loop, [
+  const [refused, stalled] = await multi.fetchAll([
     { url: `http://127.0.0.1:${await refusedPort()}/` },
     { url: `${base}/stall`, timeoutMs: 300 },
   ], 2);
@@ -351,6 +414,7 @@ if (import.meta.main) {
     wrong.push("the stalled transfer did not time out");
   }
 
+  multi.close();
   loop.stop();
   await looping;
   loop.destroy();
