@@ -19,6 +19,11 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility (CMakeLists.txt): what this
+ * header declares is all it exports, so no internal helper (now_ms,
+ * loop_acquire, ...) can collide with another library's symbol. */
+#pragma GCC visibility push(default)
+
 #define EL_READ 0x001
 #define EL_PRI 0x002
 #define EL_WRITE 0x004
@@ -222,6 +227,8 @@ int32_t el_signal_remove(int32_t id, int32_t signo);
 int32_t el_signal_drain(int32_t id, int32_t *out, int32_t max);
 /* 1 if the shim's handler is signo's current action, else 0. */
 int32_t el_signal_installed(int32_t signo);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -106,8 +106,14 @@ void backend_forget_fd(struct el_loop *loop, int fd);
  * falls back on it. Process-wide, thread-safe. */
 int backend_take_sock_error(int fd);
 
-/* fd.c: sets O_NONBLOCK and FD_CLOEXEC on fd; 0 or -errno. */
-int fd_nonblock_cloexec(int fd);
+/* sock_atomic.c or sock_fcntl.c (CMake picks the one the OS supports):
+ * every fd they return is O_NONBLOCK | FD_CLOEXEC, every socket also
+ * SO_NOSIGPIPE where that exists. Each returns an fd (or 0 for the
+ * pairs, written to fds) or -errno, and leaves nothing open on failure. */
+int sock_open(int family, int type);
+int sock_pair(int fds[2]);
+int sock_accept(int fd);
+int sock_pipe(int fds[2]);
 
 /* signal.c: drops the loop's signal registrations (el_loop_close). */
 void signal_loop_close(struct el_loop *loop);

@@ -267,13 +267,10 @@ int backend_open(struct el_loop *loop) {
    * a kevent() call that takes pthread mutexes (src/common/kevent.c), so a
    * signal landing in a thread inside kevent() would deadlock. One path
    * for every platform, so the one tested on Linux is the one shipped. */
-  if (pipe(fds) == -1)
-    return -errno;
+  if ((err = sock_pipe(fds)) < 0)
+    return err;
   loop->wake_fd = fds[0];
   loop->wake_write_fd = fds[1];
-  if ((err = fd_nonblock_cloexec(fds[0])) < 0 ||
-      (err = fd_nonblock_cloexec(fds[1])) < 0)
-    return err;
   EV_SET(&ch, loop->wake_fd, EVFILT_READ, EV_ADD, 0, 0, 0);
   if (kevent(loop->backend_fd, &ch, 1, NULL, 0, NULL) == -1)
     return -errno;
