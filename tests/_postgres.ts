@@ -107,7 +107,16 @@ export async function startCluster(): Promise<Cluster> {
       ...args,
     ];
     // cwd: the directory is readable by that user (the caller's may not be).
-    return spawnSync(argv[0], argv.slice(1), { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    // LD_PRELOAD emptied: the ASan gate (scripts/ci/asan.sh) preloads its
+    // runtime into the runtimes, which would pass it on, and postgres, not
+    // built for it, hangs at start under it (empty, since Deno merges the
+    // parent's environment into `env`).
+    return spawnSync(argv[0], argv.slice(1), {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, LD_PRELOAD: "" },
+    });
   };
   const fail = (what: string, r: { stdout: string; stderr: string; status: number | null }) => {
     const server = existsSync(log) ? readFileSync(log, "utf8") : "";
