@@ -185,6 +185,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   loop = loop_acquire(id);
   if (loop == NULL)
     return -ESTALE;
+  timeout_ms = timeout_or_never(timeout_ms);
   if (max > 256)
     max = 256;
   /* A positive timeout arms the timerfd; blocking for ever disarms a timer

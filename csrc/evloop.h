@@ -36,12 +36,19 @@ extern "C" {
 #define EL_CTL_MOD 2
 #define EL_CTL_DEL 3
 
+/* The longest timeout a wait arms a timer for: about 292 years, the range
+ * of the signed 64-bit nanosecond count the kernels' timers keep. A longer
+ * finite timeout (a timer scheduled 1e300 ms ahead) cannot end in practice,
+ * so it waits as a negative one does: with no timeout at all. */
+#define EL_TIMEOUT_MAX_MS 9.2e12
+
 #define EL_SLOT_BITS 10
 #define EL_MAX_LOOPS (1 << EL_SLOT_BITS)
 
 /* ---- core.c: versions, clock, errors ---------------------------------- */
 
-/* ABI version (bumped on any incompatible change). */
+/* ABI version (bumped on any incompatible change; 2: the waker gets the
+ * park's result). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -68,18 +75,21 @@ int32_t el_loop_close(int32_t id);
  * while a wake is pending no further write is made). Returns 0. */
 int32_t el_loop_wake(int32_t id);
 /* Blocks the calling thread until the poller has an event, the wake eventfd
- * fires, or timeout_ms passes (< 0: no timeout), without consuming
- * anything; returns 0 or -EINTR. For runtimes that can run a call on a
+ * fires, or timeout_ms passes (< 0 or > EL_TIMEOUT_MAX_MS: no timeout),
+ * without consuming anything; returns 0, -EINTR, or -errno when the wait
+ * failed (which is no readiness: the caller reports it). For runtimes that can run a call on a
  * worker thread and resolve a promise (Deno's `nonblocking` FFI): the loop
  * stays pinned meanwhile, so el_loop_close wakes it and waits for it. */
 int32_t el_loop_block(int32_t id, double timeout_ms);
-/* Registers the function the waiter thread calls (with the loop id) when
- * a park ends. Called from the loop's thread before the first park. */
-int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t));
+/* Registers the function the waiter thread calls when a park ends, with
+ * the loop id and the wait's result (0, or -errno when the wait failed:
+ * no readiness, the caller reports it). Called from the loop's thread
+ * before the first park. */
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t));
 /* For runtimes whose thread-safe callbacks do not block the caller (Bun):
  * asks the waiter thread to block until the poller has an event, the wake
- * eventfd fires, or timeout_ms passes (< 0: no timeout); then it calls the
- * waker. Returns 0 at once. Events are then collected with
+ * eventfd fires, or timeout_ms passes (< 0 or > EL_TIMEOUT_MAX_MS: no
+ * timeout); then it calls the waker. Returns 0 at once. Events are then collected with
  * el_poller_wait(id, ..., 0). */
 int32_t el_loop_park(int32_t id, double timeout_ms);
 
@@ -123,8 +133,8 @@ int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
 /* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s
  * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered. */
 int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events);
-/* Waits up to timeout_ms (< 0 blocks; 0 polls; sub-ms precision, never
- * early) and writes up to `max` (fd, events) int32 pairs into `out`.
+/* Waits up to timeout_ms (< 0 or > EL_TIMEOUT_MAX_MS blocks; 0 polls;
+ * sub-ms precision, never early) and writes up to `max` (fd, events) int32 pairs into `out`.
  * Internal fds are hidden; a wake is reported as the pair (-1, EL_WAKE_*).
  * Returns the number of pairs, or -EINTR (not retried). */
 int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,

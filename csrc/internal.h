@@ -42,7 +42,7 @@ struct el_loop {
   uint64_t park_seq;
   uint64_t done_seq;
   double park_timeout;
-  void (*waker)(int32_t);
+  void (*waker)(int32_t, int32_t);
   int32_t id;
 
   /* The cross-thread inbox (inbox.c): a FIFO of posted messages, bounded
@@ -94,5 +94,9 @@ void inbox_free(struct el_loop *loop);
 
 /* Monotonic time helpers (core.c). */
 double now_ms(void);
+/* timeout_ms, or -1 (no timeout) when it is beyond EL_TIMEOUT_MAX_MS: a
+ * timer that far ahead would overflow the kernel's time types (EINVAL)
+ * and can never fire anyway. Every ABI entry that waits calls it. */
+double timeout_or_never(double timeout_ms);
 
 #endif /* EVLOOP_INTERNAL_H */

@@ -544,6 +544,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
   loop = loop_acquire(id);
   if (loop == NULL)
     return -ESTALE;
+  timeout_ms = timeout_or_never(timeout_ms);
   if (max > MAX_KEVENTS)
     max = MAX_KEVENTS;
   if (timeout_ms != 0) {

@@ -169,12 +169,12 @@ int32_t el_loop_block(int32_t id, double timeout_ms) {
 
   if (loop == NULL)
     return -ESTALE;
-  err = backend_block(loop, timeout_ms);
+  err = backend_block(loop, timeout_or_never(timeout_ms));
   loop_release(loop);
   return err;
 }
 
-int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t)) {
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t)) {
   struct el_loop *loop = loop_acquire(id);
 
   if (loop == NULL)
@@ -192,7 +192,8 @@ static void *waiter_main(void *arg) {
   struct el_loop *loop = arg;
   uint64_t seq;
   double timeout;
-  void (*waker)(int32_t);
+  void (*waker)(int32_t, int32_t);
+  int err;
 
   for (;;) {
     pthread_mutex_lock(&loop->mu);
@@ -206,7 +207,9 @@ static void *waiter_main(void *arg) {
     timeout = loop->park_timeout;
     pthread_mutex_unlock(&loop->mu);
 
-    while (backend_block(loop, timeout) == -EINTR)
+    /* A failed wait is reported, never passed off as readiness: the JS
+     * thread would poll, find nothing and park again, for ever. */
+    while ((err = backend_block(loop, timeout)) == -EINTR)
       ;
 
     pthread_mutex_lock(&loop->mu);
@@ -214,7 +217,7 @@ static void *waiter_main(void *arg) {
     waker = loop->closing ? NULL : loop->waker;
     pthread_mutex_unlock(&loop->mu);
     if (waker != NULL)
-      waker(loop->id);
+      waker(loop->id, err);
   }
 }
 
@@ -238,7 +241,7 @@ int32_t el_loop_park(int32_t id, double timeout_ms) {
     }
     loop->thread_started = 1;
   }
-  loop->park_timeout = timeout_ms;
+  loop->park_timeout = timeout_or_never(timeout_ms);
   loop->park_seq++;
   pthread_cond_signal(&loop->cv);
   pthread_mutex_unlock(&loop->mu);
