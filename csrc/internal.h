@@ -12,6 +12,10 @@ struct el_loop {
   /* Generation of the id that names this slot; 0 while the slot is free.
    * Cleared first on close, so new lookups fail before anything is freed. */
   _Atomic uint32_t gen;
+  /* 1 from el_loop_open until el_loop_close finished tearing the loop
+   * down (under the table lock): only then may a new loop take the slot,
+   * whose fds the teardown would otherwise close. */
+  int in_use;
   /* Lookups in flight (el_loop_wake from any thread or a signal handler).
    * Close waits for zero before it closes the fds those lookups write to. */
   atomic_int users;

@@ -60,7 +60,7 @@ int32_t el_loop_open(void) {
 
   pthread_mutex_lock(&table_mu);
   for (i = 0; i < EL_MAX_LOOPS; i++)
-    if (atomic_load(&loops[i].gen) == 0 && atomic_load(&loops[i].users) == 0) {
+    if (!loops[i].in_use) {
       loop = &loops[i];
       break;
     }
@@ -94,6 +94,7 @@ int32_t el_loop_open(void) {
   pthread_cond_init(&loop->cv, NULL);
   inbox_init(loop);
   open_count++;
+  loop->in_use = 1;
   atomic_store(&loop->gen, gen);
   pthread_mutex_unlock(&table_mu);
   return loop->id;
@@ -105,7 +106,14 @@ int32_t el_loop_close(int32_t id) {
   if (loop == NULL)
     return -ESTALE;
   pthread_mutex_lock(&table_mu);
-  /* New lookups fail from here on. */
+  /* One closer wins; one racing with it on the same id finds it stale. */
+  if (atomic_load(&loop->gen) != (uint32_t)id >> EL_SLOT_BITS) {
+    pthread_mutex_unlock(&table_mu);
+    loop_release(loop);
+    return -ESTALE;
+  }
+  /* New lookups fail from here on; the slot stays taken (in_use) until
+   * the teardown below is over. */
   atomic_store(&loop->gen, 0);
   pthread_mutex_unlock(&table_mu);
 
@@ -131,7 +139,9 @@ int32_t el_loop_close(int32_t id) {
   inbox_free(loop);
   pthread_cond_destroy(&loop->cv);
   pthread_mutex_destroy(&loop->mu);
+  /* Only now may el_loop_open hand the slot out again. */
   pthread_mutex_lock(&table_mu);
+  loop->in_use = 0;
   open_count--;
   pthread_mutex_unlock(&table_mu);
   return 0;
