@@ -47,7 +47,19 @@ export { Handler, TimerHandler } from "./src/handler.ts";
 export { RemoteLoop } from "./src/remote_loop.ts";
 export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
 export type { Mode } from "./src/drivers.ts";
-export { SystemError } from "./src/errors.ts";
+export { errnoName, SystemError } from "./src/errors.ts";
+export {
+  type CallbackFunction,
+  type CallbackSignature,
+  type ForeignCall,
+  type ForeignFunction,
+  type ForeignSymbols,
+  type ForeignType,
+  NativeCallback,
+  NativeLibrary,
+  type Pointer,
+} from "./src/native_library.ts";
+export * as pointer from "./src/pointer.ts";
 export type { SignalInfo } from "./src/signals.ts";
 export * as fd from "./src/fd.ts";
 export { type Info, info } from "./src/info.ts";

@@ -1,8 +1,10 @@
 /* epoll.c: the Linux poller (epoll, with timerfd for sub-ms timeouts and an
- * eventfd for wake-ups). kqueue.c defines the same functions. */
+ * eventfd for wake-ups): the backend_* functions of internal.h, as
+ * kqueue.c defines them for kqueue. */
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -15,6 +17,10 @@
  * carry their fd number (>= 0), internal ones a negative tag. */
 #define TAG_WAKE (-1)
 #define TAG_TIMER (-2)
+
+struct el_backend {
+  int timer_fd;
+};
 
 /* The interest bits of the ABI are epoll's own; only the three a caller
  * may ask for pass (EPOLLERR and EPOLLHUP are always reported). */
@@ -54,45 +60,40 @@ static int add_internal(int epfd, int fd, int tag) {
 }
 
 int backend_open(struct el_loop *loop) {
-  int err;
+  struct el_backend *be;
 
+  be = malloc(sizeof(*be));
+  if (be == NULL)
+    return -ENOMEM;
+  be->timer_fd = -1;
+  loop->backend = be;
   loop->backend_fd = epoll_create1(EPOLL_CLOEXEC);
   if (loop->backend_fd == -1)
     return -errno;
   loop->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (loop->wake_fd == -1)
-    goto fail;
-  loop->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-  if (loop->timer_fd == -1)
-    goto fail;
+    return -errno;
+  loop->wake_write_fd = loop->wake_fd;
+  be->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+  if (be->timer_fd == -1)
+    return -errno;
   if (add_internal(loop->backend_fd, loop->wake_fd, TAG_WAKE) == -1)
-    goto fail;
-  if (add_internal(loop->backend_fd, loop->timer_fd, TAG_TIMER) == -1)
-    goto fail;
+    return -errno;
+  if (add_internal(loop->backend_fd, be->timer_fd, TAG_TIMER) == -1)
+    return -errno;
   return 0;
-
-fail:
-  err = -errno;
-  backend_close(loop);
-  return err;
 }
 
 void backend_close(struct el_loop *loop) {
-  if (loop->timer_fd != -1)
-    close(loop->timer_fd);
+  if (loop->backend != NULL && loop->backend->timer_fd != -1)
+    close(loop->backend->timer_fd);
   if (loop->wake_fd != -1)
     close(loop->wake_fd);
   if (loop->backend_fd != -1)
     close(loop->backend_fd);
-  loop->timer_fd = loop->wake_fd = loop->backend_fd = -1;
-}
-
-int backend_wake(struct el_loop *loop) {
-  uint64_t one = 1;
-  /* EAGAIN: the counter is full, so the loop is already signalled. */
-  if (write(loop->wake_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
-    return -errno;
-  return 0;
+  loop->wake_write_fd = loop->wake_fd = loop->backend_fd = -1;
+  free(loop->backend);
+  loop->backend = NULL;
 }
 
 void backend_forget_fd(struct el_loop *loop, int fd) {
@@ -108,7 +109,7 @@ int backend_take_sock_error(int fd) {
 /* Arms the timerfd at now + timeout_ms, rounded up to the nanosecond: a
  * timeout may end late, never early (mio: truncation turns sub-ms timeouts
  * into busy loops; libev: timers never fire early). */
-static int arm_timer(struct el_loop *loop, double timeout_ms) {
+int backend_timer(struct el_loop *loop, double timeout_ms) {
   struct itimerspec its = {{0, 0}, {0, 0}};
   struct timespec now;
   double ns;
@@ -118,109 +119,50 @@ static int arm_timer(struct el_loop *loop, double timeout_ms) {
     ns = ceil(timeout_ms * 1e6) + (double)now.tv_nsec;
     its.it_value.tv_sec = now.tv_sec + (time_t)(ns / 1e9);
     its.it_value.tv_nsec = (long)fmod(ns, 1e9);
-  } else if (!loop->timer_armed) {
-    return 0;
   }
-  if (timerfd_settime(loop->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == -1)
+  if (timerfd_settime(loop->backend->timer_fd, TFD_TIMER_ABSTIME, &its,
+                      NULL) == -1)
     return -errno;
   loop->timer_armed = timeout_ms > 0;
   return 0;
 }
 
-int backend_block(struct el_loop *loop, double timeout_ms) {
+int backend_block(struct el_loop *loop) {
   struct pollfd pfd;
-  int err;
 
-  if (timeout_ms == 0)
-    return 0;
-  err = arm_timer(loop, timeout_ms);
-  if (err < 0)
-    return err;
   pfd.fd = loop->backend_fd;
   pfd.events = POLLIN;
-  if (poll(&pfd, 1, -1) == -1)
-    return -errno;
-  return 0;
+  return poll(&pfd, 1, -1) == -1 ? -errno : 0;
 }
 
-int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
-  struct el_loop *loop = loop_acquire(id);
+int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
   struct epoll_event ev;
-  int eop, r;
+  int eop = op == EL_CTL_ADD   ? EPOLL_CTL_ADD
+            : op == EL_CTL_MOD ? EPOLL_CTL_MOD
+                               : EPOLL_CTL_DEL;
 
-  if (loop == NULL)
-    return -ESTALE;
-  switch (op) {
-  case EL_CTL_ADD:
-    eop = EPOLL_CTL_ADD;
-    break;
-  case EL_CTL_MOD:
-    eop = EPOLL_CTL_MOD;
-    break;
-  case EL_CTL_DEL:
-    eop = EPOLL_CTL_DEL;
-    break;
-  default:
-    loop_release(loop);
-    return -EINVAL;
-  }
   ev.events = interests_to_epoll(events);
   ev.data.u64 = 0;
   ev.data.fd = fd;
-  r = epoll_ctl(loop->backend_fd, eop, fd, &ev);
-  loop_release(loop);
-  return r == -1 ? -errno : 0;
+  return epoll_ctl(loop->backend_fd, eop, fd, &ev) == -1 ? -errno : 0;
 }
 
-int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
-                       double timeout_ms) {
-  struct el_loop *loop;
-  struct epoll_event events[256];
-  uint64_t drained;
-  int n, i, count = 0, woke = 0;
+int backend_wait(struct el_loop *loop, int32_t *out, int max, int block,
+                 int *woke) {
+  struct epoll_event events[EL_MAX_EVENTS];
+  uint64_t expirations;
+  int n, i, count = 0;
 
-  /* One pair is kept for the wake pseudo-event. */
-  if (max < 2)
-    return -EINVAL;
-  loop = loop_acquire(id);
-  if (loop == NULL)
-    return -ESTALE;
-  timeout_ms = timeout_or_never(timeout_ms);
-  if (max > 256)
-    max = 256;
-  /* A positive timeout arms the timerfd; blocking for ever disarms a timer
-   * left from an earlier wait, which would otherwise wake us for nothing. */
-  if (timeout_ms != 0) {
-    n = arm_timer(loop, timeout_ms);
-    if (n < 0) {
-      loop_release(loop);
-      return n;
-    }
-  }
-  n = epoll_wait(loop->backend_fd, events, max - 1,
-                 timeout_ms == 0 ? 0 : -1);
-  if (n == -1) {
-    n = -errno;
-    loop_release(loop);
-    return n;
-  }
+  n = epoll_wait(loop->backend_fd, events, max, block ? -1 : 0);
+  if (n == -1)
+    return -errno;
   for (i = 0; i < n; i++) {
     int fd = events[i].data.fd;
     if (fd == TAG_WAKE) {
-      /* Read the eventfd, then clear the flag. The other order loses
-       * wakes: a waker that sets the flag and writes between the clear
-       * and the read has its write consumed here, leaving the flag set
-       * with an empty counter, so every later waker skips its write and
-       * the loop sleeps through them. In this order a waker that finds
-       * the flag still set is covered by the caller's work after this
-       * returns (it drains what was queued before the flag was seen). */
-      if (read(loop->wake_fd, &drained, sizeof(drained)) == -1) {
-        /* EAGAIN: drained by an earlier pass already. */
-      }
-      atomic_store(&loop->wake_pending, 0);
-      woke = 1;
+      *woke = 1;
     } else if (fd == TAG_TIMER) {
-      if (read(loop->timer_fd, &drained, sizeof(drained)) == -1) {
+      if (read(loop->backend->timer_fd, &expirations, sizeof(expirations)) ==
+          -1) {
         /* EAGAIN: re-armed since it fired. */
       }
       loop->timer_armed = 0;
@@ -230,11 +172,5 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
       count++;
     }
   }
-  if (woke) {
-    out[2 * count] = -1;
-    out[2 * count + 1] = (int32_t)loop_take_wake_bits(loop);
-    count++;
-  }
-  loop_release(loop);
   return count;
 }

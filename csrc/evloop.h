@@ -57,6 +57,13 @@ double el_now_ms(void);
 /* Writes the symbolic name of errno `err` ("EBADF") into buf; returns length,
  * or -EINVAL for an unknown number. */
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
+/* The calling thread's errno now. For a foreign library called over FFI
+ * (src/native_library.ts): read it right after the call that set it, before
+ * anything else on this thread can change it. */
+int32_t el_errno(void);
+/* Sets the calling thread's errno (0 clears it before a call whose failure
+ * is signalled by errno alone). */
+void el_set_errno(int32_t err);
 /* Writes strerror(err) into buf; returns its length. */
 int32_t el_strerror(int32_t err, char *buf, int32_t len);
 /* Writes the kernel's name and release ("Linux 6.1.0") into buf (uname). */
@@ -128,7 +135,7 @@ int32_t el_inbox_count(int32_t id);
  * queued: posts are refused until the inbox is below them again. */
 int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
 
-/* ---- epoll.c / kqueue.c: the poller ------------------------------------ */
+/* ---- loop.c over epoll.c / kqueue.c: the poller ------------------------ */
 
 /* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s
  * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered. */
@@ -154,8 +161,6 @@ int32_t el_fd_close(int32_t fd);
 int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
 /* dup(2) with O_CLOEXEC: a second fd for the same open file. */
 int32_t el_fd_dup(int32_t fd);
-/* 1 if fd is a regular file, 0 if not. */
-int32_t el_fd_is_regular(int32_t fd);
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
  * (NUL-terminated) and port (0 picks one); returns the fd. */
 int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog);

@@ -9,12 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-static int set_flags(int fd) {
+int fd_nonblock_cloexec(int fd) {
   int fl = fcntl(fd, F_GETFL);
   if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
     return -errno;
@@ -27,7 +26,7 @@ static int32_t pair_out(int r, int fds[2], int32_t *out) {
   int err;
   if (r == -1)
     return -errno;
-  if ((err = set_flags(fds[0])) < 0 || (err = set_flags(fds[1])) < 0) {
+  if ((err = fd_nonblock_cloexec(fds[0])) < 0 || (err = fd_nonblock_cloexec(fds[1])) < 0) {
     close(fds[0]);
     close(fds[1]);
     return err;
@@ -67,8 +66,6 @@ int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len) {
   return n == -1 ? -errno : (int32_t)n;
 }
 
-static void forget(struct el_loop *loop, int fd) { backend_forget_fd(loop, fd); }
-
 int32_t el_fd_close(int32_t fd) {
   if (fd < 0)
     return -EBADF;
@@ -76,7 +73,7 @@ int32_t el_fd_close(int32_t fd) {
     return -errno;
   /* Removed from every poller first: epoll keys its entries on the open
    * file, so a dup of this fd would keep a stale entry alive. */
-  loop_for_each(forget, fd);
+  loop_for_each(backend_forget_fd, fd);
   /* close() is not retried on EINTR: on Linux the fd is gone either way. */
   if (close(fd) == -1 && errno != EINTR)
     return -errno;
@@ -94,13 +91,6 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on) {
 int32_t el_fd_dup(int32_t fd) {
   int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   return r == -1 ? -errno : r;
-}
-
-int32_t el_fd_is_regular(int32_t fd) {
-  struct stat st;
-  if (fstat(fd, &st) == -1)
-    return -errno;
-  return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss,

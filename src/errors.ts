@@ -13,10 +13,26 @@ function readText(n: number): string {
   return decoder.decode(text.subarray(0, Math.max(0, n)));
 }
 
-/** The symbolic name of a positive errno ("EBADF"), or "E<number>". */
+/**
+ * The symbolic name of an errno ("EBADF"), or "E<number>" for one without
+ * a name here. The numbers differ between OSes; compare names. A negative
+ * errno (the shim's and many C libraries' `-errno` results) reads the same.
+ *
+ * @example
+ * ```ts
+ * import { errnoName } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(errnoName(9), "EBADF"); // Linux and macOS
+ * assertEquals(errnoName(-9), "EBADF");
+ * ```
+ */
 export function errnoName(errno: number): string {
+  if (typeof errno !== "number" || !Number.isInteger(errno)) {
+    throw new TypeError(`Cannot name errno ${String(errno)}: expected an integer`);
+  }
   const n = lib.el_errno_name(errno, text, text.length);
-  return n < 0 ? `E${errno}` : readText(n);
+  return n < 0 ? `E${Math.abs(errno)}` : readText(n);
 }
 
 /** The C library's text for a positive errno. */

@@ -2,6 +2,12 @@
  * Typed helpers over the shim's fd functions. Every fd made here is
  * non-blocking and close-on-exec; failures throw a `SystemError`.
  *
+ * Device files, FIFOs and the like are opened with `node:fs`, which gives
+ * a real fd on both runtimes; pass `O_NONBLOCK` so a read with nothing
+ * ready returns null here instead of blocking the thread:
+ * `openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOCTTY)`.
+ * Remove its watches (or `forget` it) before `closeSync`.
+ *
  * @example A pipe
  * ```ts
  * import { fd } from "@evloop/evloop";
@@ -102,12 +108,17 @@ export function socketpair(): [number, number] {
  *
  * @returns Bytes read, 0 at end of file, or null when nothing is available
  * now (EAGAIN).
+ * @throws {RangeError} For an empty buffer: read(2) would return 0, which
+ * reads as end of file.
  * @throws {SystemError} For any other failure.
  */
 export function read(fd: number, buf: Uint8Array): number | null {
   const action = `Cannot read from fd ${fd}`;
   checkFd(fd, action);
   checkBuffer(buf, action);
+  if (buf.length === 0) {
+    throw new RangeError(`${action}: the buffer is empty (0 would read as end of file)`);
+  }
   const n = lib.el_fd_read(fd, buf, buf.length);
   if (n < 0 && isAgain(n)) return null;
   return check(n, "read", action);

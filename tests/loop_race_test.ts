@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { lib, libraryPath } from "../ffi/load.ts";
 import { eventually, newFdsAfterWorkers, openFds, test, within } from "./_harness.ts";
 
-const RACE = libraryPath.replace(/libevloop\.(so|dylib)$/, "evloop_loop_race");
+const RACE = libraryPath.replace(/libevloop\.(so|dylib)$/, "evloop_test_loop_race");
 
 test("el_loop_open/el_poller_wait/el_loop_close on 4 native threads: no EBADF, no fd leaked", () => {
   if (!existsSync(RACE)) throw new Error(`${RACE} is missing: build with \`npm run build\``);

@@ -7,8 +7,10 @@
  * closed the fds of the loop that had just reused its slot: -EBADF from
  * open and wait, and fds leaked by the thousand.
  *
- * Run by tests/loop_race_test.ts (npm test) and under ThreadSanitizer by
- * scripts/ci/tsan.sh. Usage: evloop_loop_race [rounds]. Exits non-zero
+ * Built as evloop_test_loop_race (CMake registers every tests/c program
+ * with CTest); run by tests/loop_race_test.ts (npm test) and under
+ * ThreadSanitizer by scripts/ci/tsan.sh. Usage: evloop_test_loop_race
+ * [rounds]. Exits non-zero
  * on any failure; prints the rounds run. */
 #include <dirent.h>
 #include <errno.h>
