@@ -21,7 +21,7 @@ function countWaits(core: LoopCore): { readonly count: number } {
   const wait = poller.wait.bind(poller);
   const park = poller.park.bind(poller);
   const counter = { count: 0 };
-  poller.wait = (_out, timeoutMs) => {
+  poller.wait = (out, timeoutMs) => {
     if (timeoutMs !== 0) counter.count++;
     return wait(out, timeoutMs);
   };
