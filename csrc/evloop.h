@@ -73,10 +73,20 @@ int32_t el_loop_count(void);
 
 /* ---- loop.c: loop lifetime, wake-ups, the hosted waiter thread -------- */
 
-/* Opens a loop (poller, wake eventfd, timer); returns its id. */
+/* Opens a loop (poller, wake eventfd, timer); returns its id, or -EMFILE
+ * when all EL_MAX_LOOPS slots are taken.
+ * A loop belongs to the thread that opened it: when that thread ends (a
+ * Worker terminated without destroy(), or any pthread that returns or
+ * calls pthread_exit), the shim closes the loop as el_loop_close does, so
+ * a terminated Worker never holds a slot, fds, a waiter thread or signal
+ * listeners. Hand a loop to another thread only if the opener outlives
+ * it. The main thread's loops are not closed at exit(3). */
 int32_t el_loop_open(void);
-/* Closes a loop: wakes and joins its waiter thread, closes every fd the shim
- * opened for it. Its id is stale afterwards. Returns 0. */
+/* Closes a loop: disarms the waker, wakes and joins its waiter thread,
+ * closes every fd the shim opened for it and drops its signal listeners.
+ * Its id is stale from the start (-ESTALE for every call, a second close
+ * included); the slot is handed out again only once all of this is done,
+ * whatever other threads open or close meanwhile. Returns 0. */
 int32_t el_loop_close(int32_t id);
 /* Wakes the loop if it waits (thread-safe, async-signal-safe, coalesced:
  * while a wake is pending no further write is made). Returns 0. */

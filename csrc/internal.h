@@ -16,6 +16,10 @@ struct el_loop {
    * down (under the table lock): only then may a new loop take the slot,
    * whose fds the teardown would otherwise close. */
   int in_use;
+  /* The thread that opened the loop: when it ends (a Worker terminated
+   * without destroy()), its thread-exit destructor closes the loop. Set
+   * before the id is published, never changed. */
+  pthread_t owner;
   /* Lookups in flight (el_loop_wake from any thread or a signal handler).
    * Close waits for zero before it closes the fds those lookups write to. */
   atomic_int users;
