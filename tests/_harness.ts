@@ -7,7 +7,7 @@
 import { threadLoopForTests } from "../src/event_loop.ts";
 import { defaultLoopForTests } from "../src/ioloop.ts";
 import { binding, lib } from "../ffi/load.ts";
-import { gated } from "./_leaks.ts";
+import { gated, newFds } from "./_leaks.ts";
 
 export { newFds, openFds } from "./_leaks.ts";
 

@@ -51,8 +51,11 @@ for (const variant of ["hosted", "exclusive", "ioloop", "signal"] as const) {
     const loops = lib.el_loop_count();
     // The runtimes start some threads of their own with the first Workers:
     // the baseline is taken after one came and went.
-    (await doomed({ variant, timerMs: TIMER_MS })).worker.terminate();
+    const first = await doomed({ variant, timerMs: TIMER_MS });
+    first.worker.terminate();
     await eventually(() => lib.el_loop_count(), (n) => n === loops, 5_000);
+    lib.el_fd_close(first.r);
+    lib.el_fd_close(first.w);
     const fds = openFds();
     const threads = threadCount();
     const pipes: number[] = [];
