@@ -250,9 +250,13 @@ export class Connection {
     if (this.#conn === null) return;
     this.#loop.removeReader(this.#fd);
     if (this.#writer) this.#loop.removeWriter(this.#fd);
+    this.#writer = false;
     pq.PQfinish(this.#conn);
     this.#conn = null;
     noticeTargets.delete(this.#noticeId);
+    // A query still waiting must not wait for ever: it wakes, finds the
+    // connection closed and rejects.
+    if (this.#waiter !== null) this.#wake("readable");
   }
 
   #check(): void {
@@ -291,6 +295,7 @@ export class Connection {
   // PQflush until all is sent; returns how often the socket was full.
   async #flush(): Promise<number> {
     let waits = 0;
+    this.#check();
     for (let r = pq.PQflush(this.#conn); r !== 0; r = pq.PQflush(this.#conn)) {
       if (r < 0) throw new Error(this.error());
       waits++;
@@ -301,6 +306,7 @@ export class Connection {
 
   // The next PGresult (null at the end of a query), reading input until one is whole.
   async #nextResult(): Promise<Pointer | null> {
+    this.#check(); // closed meanwhile: libpq would answer NULL as at the end
     while (pq.PQisBusy(this.#conn) === 1) {
       await this.#wait(false);
       this.#consume();
@@ -311,6 +317,7 @@ export class Connection {
   }
 
   #consume(): void {
+    this.#check();
     if (pq.PQconsumeInput(this.#conn) !== 1) throw new Error(this.error());
     this.#deliver();
   }
@@ -418,6 +425,20 @@ if (import.meta.main) {
   expect(fatal !== "", `no notice of the termination: ${notices.join("; ")}`);
   expect(why.includes("server closed the connection"), `unexpected close: ${why}`);
   console.log(`killed: ${fatal}; then: ${why.split("\n")[0]}`);
+
+  // 6. Closing a connection while its query waits: the query rejects at
+  // once (PQfinish also tells the server to stop).
+  const c = await Connection.connect(loop, other);
+  const slow = c.query("SELECT pg_sleep(60)").then(
+    () => "answered",
+    (e) => `rejected: ${e.message}`,
+  );
+  // Usually while it waits for the answer; a close before it got there
+  // must reject the same way.
+  loop.callLater(100, () => c.close());
+  const fate = await slow;
+  expect(fate === "rejected: Cannot query: the connection is closed", `the slow query was ${fate}`);
+  console.log(`closed while waiting: ${fate}`);
 
   b.close();
   loop.stop();
