@@ -40,6 +40,7 @@ extern "C" {
 #define EL_CTL_ADD 1
 #define EL_CTL_MOD 2
 #define EL_CTL_DEL 3
+#define EL_CTL_CHECK 4
 
 #define EL_SLOT_BITS 10
 #define EL_MAX_LOOPS (1 << EL_SLOT_BITS)
@@ -133,7 +134,19 @@ int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
 /* ---- loop.c over epoll.c / kqueue.c: the poller ------------------------ */
 
 /* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s
- * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered. */
+ * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered.
+ * Registration never goes stale (libev, libuv): an ADD the kernel answers
+ * EEXIST is retried as a MOD, a MOD it answers ENOENT (the fd was closed
+ * behind the loop's back and its number reused) as an ADD. A DEL that
+ * fails (-EBADF, -ENOENT: the fd was closed first) still forgets the fd;
+ * its error is returned so the caller can report it. An entry the kernel
+ * keeps for a file closed behind the loop's back (a dup keeps it open)
+ * is never reported: epoll events carry a generation, and one from an
+ * old registration makes the shim rebuild its epoll set.
+ * EL_CTL_CHECK (events ignored) returns 1 if fd is registered for the
+ * file now open under that number, 0 if it is not registered or the
+ * registration went stale (closed, maybe reused). -EINVAL for one of the
+ * loop's own fds (poller, wake, timer) and for an unknown op. */
 int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events);
 /* Waits up to timeout_ms (< 0 blocks; 0 polls; sub-ms precision, never
  * early) and writes up to `max` (fd, events) int32 pairs into `out`.
@@ -150,7 +163,9 @@ int32_t el_fd_socketpair(int32_t *out);
 /* read(2)/write(2): bytes moved, 0 at end of file, or -errno (-EAGAIN). */
 int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len);
 int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len);
-/* Removes fd from every open loop's poller, then closes it. */
+/* Removes fd from every open loop's poller, then closes it. -EBUSY if fd
+ * is one of an open loop's own fds (poller, wake, timer): el_loop_close
+ * closes those. */
 int32_t el_fd_close(int32_t fd);
 /* Sets (on != 0) or clears O_NONBLOCK. */
 int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);

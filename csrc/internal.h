@@ -63,6 +63,8 @@ int loop_wake_bits(struct el_loop *loop, unsigned bits);
 unsigned loop_take_wake_bits(struct el_loop *loop);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
+/* 1 if fd is one of an open loop's own fds (poller, wake, timer). */
+int loop_owns_fd(int fd);
 
 /* The wait's events array, and so the pairs one el_poller_wait returns. */
 #define EL_MAX_EVENTS 256
@@ -77,8 +79,13 @@ void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
 int backend_open(struct el_loop *loop);
 void backend_close(struct el_loop *loop);
 /* Applies a valid EL_CTL_* op with interest events (only EL_READ, EL_WRITE,
- * EL_PRI) to fd; fails as epoll_ctl(2) does. */
+ * EL_PRI) to fd >= 0 (not one of the loop's own); fails as epoll_ctl(2)
+ * does (EEXIST, ENOENT, EBADF, EPERM): loop.c adds the retries. A DEL
+ * forgets fd even when it fails. EL_CTL_CHECK: 1 if fd is registered
+ * for the file now open under it, else 0. */
 int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events);
+/* 1 if fd is one of the backend's private fds (epoll: the timerfd). */
+int backend_owns_fd(struct el_loop *loop, int fd);
 /* Arms the one-shot timer to fire timeout_ms (> 0) after the next wait
  * starts, or disarms it (timeout_ms <= 0). Sets timer_armed. */
 int backend_timer(struct el_loop *loop, double timeout_ms);

@@ -47,6 +47,21 @@ void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
   pthread_mutex_unlock(&table_mu);
 }
 
+static int is_own_fd(struct el_loop *loop, int fd) {
+  return fd == loop->backend_fd || fd == loop->wake_fd ||
+         fd == loop->wake_write_fd || backend_owns_fd(loop, fd);
+}
+
+int loop_owns_fd(int fd) {
+  int i, owned = 0;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS && !owned; i++)
+    if (atomic_load(&loops[i].gen) != 0)
+      owned = is_own_fd(&loops[i], fd);
+  pthread_mutex_unlock(&table_mu);
+  return owned;
+}
+
 /* Makes the loop's wait return; async-signal-safe. Eight bytes: what an
  * eventfd takes, and one atomic write (under PIPE_BUF) to a pipe. */
 static int write_wake(struct el_loop *loop) {
@@ -197,17 +212,35 @@ static int block(struct el_loop *loop, double timeout_ms) {
 }
 
 int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
-  struct el_loop *loop = loop_acquire(id);
-  int err;
+  struct el_loop *loop;
+  int r;
 
+  if (op < EL_CTL_ADD || op > EL_CTL_CHECK)
+    return -EINVAL;
+  if (fd < 0)
+    return -EBADF;
+  loop = loop_acquire(id);
   if (loop == NULL)
     return -ESTALE;
-  if (op != EL_CTL_ADD && op != EL_CTL_MOD && op != EL_CTL_DEL)
-    err = -EINVAL;
-  else
-    err = backend_ctl(loop, op, fd, events & (EL_READ | EL_WRITE | EL_PRI));
+  /* epoll_ctl(2) answers EINVAL for the epoll fd itself; the wake and
+   * timer fds are refused the same way, as a MOD would hijack them. */
+  if (is_own_fd(loop, fd)) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  events &= EL_READ | EL_WRITE | EL_PRI;
+  r = backend_ctl(loop, op, fd, events);
+  /* Registration that cannot go stale, as libev (ev_epoll.c,
+   * epoll_modify) and libuv (linux.c, uv__io_poll) retry. EEXIST: the
+   * kernel still has this file under fd, registered before the caller
+   * forgot it. ENOENT: fd was closed behind the loop's back (the kernel
+   * dropped the registration) and its number now names another file. */
+  if (op == EL_CTL_ADD && r == -EEXIST)
+    r = backend_ctl(loop, EL_CTL_MOD, fd, events);
+  else if (op == EL_CTL_MOD && r == -ENOENT)
+    r = backend_ctl(loop, EL_CTL_ADD, fd, events);
   loop_release(loop);
-  return err;
+  return r;
 }
 
 int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,

@@ -145,8 +145,8 @@ export class Connection {
    * the socket is ready the way the last poll asked. libpq may close its
    * socket and open another between two polls (the next host of a list, a
    * retry without SSL), often under the same fd number, so the watch is
-   * dropped before each poll, while the old socket is still open, and put
-   * on whatever `PQsocket()` returns afterwards.
+   * dropped with `forget` before each poll, while the old socket is still
+   * open, and put on whatever `PQsocket()` returns afterwards.
    */
   static connect(loop: EventLoop, conninfo: string): Promise<Connection> {
     const conn = pq.PQconnectStart(conninfo);
@@ -156,7 +156,6 @@ export class Connection {
     pq.PQsetNoticeProcessor(conn, noticeProcessor, pointer.fromValue(BigInt(c.#noticeId)));
     return new Promise((resolve, reject) => {
       let fd = pq.PQsocket(conn);
-      let kind: "reader" | "writer" = "writer"; // libpq's documented start
       const failed = () => {
         const msg = c.error();
         noticeTargets.delete(c.#noticeId);
@@ -165,8 +164,7 @@ export class Connection {
       };
       if (pq.PQstatus(conn) === CONNECTION_BAD) return failed();
       const step = () => {
-        if (kind === "reader") loop.removeReader(fd);
-        else loop.removeWriter(fd);
+        loop.forget(fd); // libpq may close or replace it in this poll
         const polled = pq.PQconnectPoll(conn);
         if (polled === PGRES_POLLING_FAILED) return failed();
         fd = pq.PQsocket(conn);
@@ -177,11 +175,10 @@ export class Connection {
           loop.addReader(fd, () => c.#readable());
           return resolve(c);
         }
-        kind = polled === PGRES_POLLING_READING ? "reader" : "writer";
-        if (kind === "reader") loop.addReader(fd, step);
+        if (polled === PGRES_POLLING_READING) loop.addReader(fd, step);
         else loop.addWriter(fd, step);
       };
-      loop.addWriter(fd, step);
+      loop.addWriter(fd, step); // libpq's documented start: as if WRITING
     });
   }
 
@@ -248,8 +245,7 @@ export class Connection {
   /** Closes the connection: the watch goes first, then PQfinish closes the socket. */
   close(): void {
     if (this.#conn === null) return;
-    this.#loop.removeReader(this.#fd);
-    if (this.#writer) this.#loop.removeWriter(this.#fd);
+    this.#loop.forget(this.#fd); // the reader, and a writer if PQflush waited
     this.#writer = false;
     pq.PQfinish(this.#conn);
     this.#conn = null;

@@ -4,10 +4,12 @@
  *
  * @module
  */
-import { readdirSync, readlinkSync } from "node:fs";
 import { threadLoopForTests } from "../src/event_loop.ts";
 import { defaultLoopForTests } from "../src/ioloop.ts";
 import { binding, lib } from "../ffi/load.ts";
+import { gated } from "./_leaks.ts";
+
+export { newFds, openFds } from "./_leaks.ts";
 
 type TestFn = () => void | Promise<void>;
 
@@ -58,17 +60,22 @@ async function isolated(fn: TestFn): Promise<void> {
   }
 }
 
-/** Declares a test, named "symbol + behaviour". */
+/**
+ * Declares a test, named "symbol + behaviour". The last test of each file
+ * also fails if the file left a loop, an fd or a thread behind
+ * (tests/_leaks.ts).
+ */
 export function test(name: string, fn: TestFn): void {
+  const run = gated(() => isolated(fn));
   if (isDeno) {
     (globalThis as unknown as { Deno: DenoTest }).Deno.test({
       name,
-      fn: () => isolated(fn),
+      fn: run,
       sanitizeOps: false,
       sanitizeResources: false,
     });
   } else {
-    bunTest!.test(name, () => isolated(fn), TIMEOUT_MS);
+    bunTest!.test(name, run, TIMEOUT_MS);
   }
 }
 
@@ -79,28 +86,6 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
     timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms: ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/**
- * This process's open fds as "fd -> target" (Linux /proc/self/fd).
- * Leak checks compare sets, not counts: under bun test, fds of an earlier
- * test's Workers and children may close while a later test runs.
- */
-export function openFds(): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync("/proc/self/fd")) {
-    try {
-      out.push(`${name} -> ${readlinkSync(`/proc/self/fd/${name}`)}`);
-    } catch {
-      // The directory's own fd, gone once listed.
-    }
-  }
-  return out;
-}
-
-/** The fds open now that were not in `before` (what leaked). */
-export function newFds(before: string[]): string[] {
-  return openFds().filter((f) => !before.includes(f));
 }
 
 /**
