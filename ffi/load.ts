@@ -63,12 +63,17 @@ export interface Candidate {
 }
 
 /** How evloop was loaded, which decides the places and the advice. */
-export type Origin = "clone" | "node_modules" | "url";
+export type Origin = "clone" | "package" | "url";
 
-/** Where this module was loaded from (`moduleUrl`: its `import.meta.url`). */
+/**
+ * Where this module was loaded from (`moduleUrl`: its `import.meta.url`):
+ * a clone runs the TypeScript sources; the npm package is compiled
+ * JavaScript, wherever the package manager put it (node_modules, Deno's
+ * cache); anything else came by URL (JSR, a web server).
+ */
 export function originOf(moduleUrl: string = import.meta.url): Origin {
   if (!moduleUrl.startsWith("file:")) return "url";
-  return /\/node_modules\//.test(moduleUrl) ? "node_modules" : "clone";
+  return moduleUrl.endsWith(".js") || /\/node_modules\//.test(moduleUrl) ? "package" : "clone";
 }
 
 /** A clone's build output next to this module's package: build/libevloop.* */
@@ -79,7 +84,7 @@ export function cloneLibraryPath(moduleUrl: string = import.meta.url): string {
 
 /** The module specifier of a platform package, as `origin` resolves it. */
 export function platformSpecifier(name: string, origin: Origin = originOf()): string {
-  // From node_modules (or a clone) npm's resolution finds the optional
+  // From the npm package (or a clone) npm's resolution finds the optional
   // dependency; a module loaded by URL (JSR) names the npm package itself.
   return origin === "url" ? `npm:@evloop/${name}@${VERSION}` : `@evloop/${name}`;
 }

@@ -36,7 +36,7 @@ test("openLibrary() lists every place tried, why each failed, the cause and the 
 });
 
 test("advice() for an installed package or a URL import does not say npm run build", () => {
-  for (const origin of ["node_modules", "url"] as const) {
+  for (const origin of ["package", "url"] as const) {
     const text = advice(origin);
     assert(!text.includes("npm run build") || platformPackage() === undefined, text);
     assert(text.includes("EVLOOP_LIB"), text);
@@ -46,7 +46,8 @@ test("advice() for an installed package or a URL import does not say npm run bui
 
 test("originOf() tells a clone, an installed package and a URL import apart", () => {
   assertEquals(originOf("file:///home/me/evloop/ffi/load.ts"), "clone");
-  assertEquals(originOf("file:///app/node_modules/evloop/ffi/load.js"), "node_modules");
+  assertEquals(originOf("file:///app/node_modules/evloop/ffi/load.js"), "package");
+  assertEquals(originOf("file:///home/me/.cache/deno/npm/reg/evloop/0.1.0/ffi/load.js"), "package");
   assertEquals(originOf("https://jsr.io/@evloop/evloop/0.1.0/ffi/load.ts"), "url");
   assertEquals(originOf(loadUrl), "clone");
 });
@@ -62,7 +63,7 @@ test("platformPackage() names the four prebuilt platforms and nothing else", () 
 });
 
 test("platformSpecifier() is npm's name from node_modules and an npm: specifier by URL", () => {
-  assertEquals(platformSpecifier("darwin-arm64", "node_modules"), "@evloop/darwin-arm64");
+  assertEquals(platformSpecifier("darwin-arm64", "package"), "@evloop/darwin-arm64");
   assertEquals(platformSpecifier("darwin-arm64", "url"), `npm:@evloop/darwin-arm64@${VERSION}`);
 });
 
