@@ -63,6 +63,10 @@ int32_t el_fd_close(int32_t fd) {
     return -EBADF;
   if (fcntl(fd, F_GETFD) == -1)
     return -errno;
+  /* Closing a loop's epoll, eventfd or timerfd would break that loop (and
+   * its next el_loop_close would close whatever reuses the numbers). */
+  if (loop_owns_fd(fd))
+    return -EBUSY;
   /* Removed from every poller first: epoll keys its entries on the open
    * file, so a dup of this fd would keep a stale entry alive. */
   loop_for_each(backend_forget_fd, fd);

@@ -12,6 +12,14 @@ struct el_loop {
   /* Generation of the id that names this slot; 0 while the slot is free.
    * Cleared first on close, so new lookups fail before anything is freed. */
   _Atomic uint32_t gen;
+  /* 1 from el_loop_open until el_loop_close finished tearing the loop
+   * down (under the table lock): only then may a new loop take the slot,
+   * whose fds the teardown would otherwise close. */
+  int in_use;
+  /* The thread that opened the loop: when it ends (a Worker terminated
+   * without destroy()), its thread-exit destructor closes the loop. Set
+   * before the id is published, never changed. */
+  pthread_t owner;
   /* Lookups in flight (el_loop_wake from any thread or a signal handler).
    * Close waits for zero before it closes the fds those lookups write to. */
   atomic_int users;
@@ -37,7 +45,7 @@ struct el_loop {
   uint64_t park_seq;
   uint64_t done_seq;
   double park_timeout;
-  void (*waker)(int32_t);
+  void (*waker)(int32_t, int32_t);
   int32_t id;
 
   /* The cross-thread inbox (inbox.c): a FIFO of posted messages, bounded
@@ -63,6 +71,8 @@ int loop_wake_bits(struct el_loop *loop, unsigned bits);
 unsigned loop_take_wake_bits(struct el_loop *loop);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
+/* 1 if fd is one of an open loop's own fds (poller, wake, timer). */
+int loop_owns_fd(int fd);
 
 /* The wait's events array, and so the pairs one el_poller_wait returns. */
 #define EL_MAX_EVENTS 256
@@ -77,8 +87,13 @@ void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
 int backend_open(struct el_loop *loop);
 void backend_close(struct el_loop *loop);
 /* Applies a valid EL_CTL_* op with interest events (only EL_READ, EL_WRITE,
- * EL_PRI) to fd; fails as epoll_ctl(2) does. */
+ * EL_PRI) to fd >= 0 (not one of the loop's own); fails as epoll_ctl(2)
+ * does (EEXIST, ENOENT, EBADF, EPERM): loop.c adds the retries. A DEL
+ * forgets fd even when it fails. EL_CTL_CHECK: 1 if fd is registered
+ * for the file now open under it, else 0. */
 int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events);
+/* 1 if fd is one of the backend's private fds (epoll: the timerfd). */
+int backend_owns_fd(struct el_loop *loop, int fd);
 /* Arms the one-shot timer to fire timeout_ms (> 0) after the next wait
  * starts, or disarms it (timeout_ms <= 0). Sets timer_armed. */
 int backend_timer(struct el_loop *loop, double timeout_ms);
@@ -119,6 +134,10 @@ void inbox_free(struct el_loop *loop);
 /* core.c: the monotonic clock, and a string copied into a caller's
  * buffer (truncated, NUL-terminated; its length, or -EINVAL for len <= 0). */
 double now_ms(void);
+/* timeout_ms, or -1 (no timeout) when it is beyond EL_TIMEOUT_MAX_MS: a
+ * timer that far ahead would overflow the kernel's time types (EINVAL)
+ * and can never fire anyway. Every ABI entry that waits calls it. */
+double timeout_or_never(double timeout_ms);
 int32_t copy_out(const char *s, char *buf, int32_t len);
 
 #endif /* EVLOOP_INTERNAL_H */

@@ -393,6 +393,13 @@ int backend_block(struct el_loop *loop) {
   return n == 1 && is_timer(&ev) ? timer_fired(loop, &ev) : 0;
 }
 
+/* kqueue's wake pipe and the kqueue itself are loop.c's to check. */
+int backend_owns_fd(struct el_loop *loop, int fd) {
+  (void)loop;
+  (void)fd;
+  return 0;
+}
+
 int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
   struct el_backend *be = loop->backend;
   struct kevent ch[2 * NFILTERS], rc[2 * NFILTERS];
@@ -401,26 +408,34 @@ int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
   uint32_t from;
   int i, n, r = 0;
 
-  if (fd < 0 || fstat(fd, &st) == -1)
-    return -EBADF;
+  if (fstat(fd, &st) == -1) {
+    r = -errno;
+    /* kqueue(2): "Calling close() on a file descriptor will remove any
+     * kevents that reference the descriptor"; a DEL still forgets it, as
+     * epoll's backend does, and reports the error. */
+    if (op == EL_CTL_DEL) {
+      pthread_mutex_lock(&be->interest_mu);
+      e = entry(be, fd, 0);
+      if (e != NULL && e->watched)
+        unwatch(loop, e, fd);
+      pthread_mutex_unlock(&be->interest_mu);
+    }
+    return op == EL_CTL_CHECK ? 0 : r;
+  }
   /* epoll_ctl(2): "EPERM The target file fd does not support epoll. This
    * error can occur if fd refers to, for example, a regular file or a
    * directory." kqueue accepts regular files (always readable); refuse
    * them the same way, so the caller sees one error on every OS. */
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+  if (op != EL_CTL_CHECK && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
     return -EPERM;
-  /* epoll_ctl(2): EINVAL when fd is the epoll fd itself. */
-  if (fd == loop->backend_fd)
-    return -EINVAL;
   pthread_mutex_lock(&be->interest_mu);
   e = entry(be, fd, op == EL_CTL_ADD);
   if (e == NULL) {
-    r = op == EL_CTL_ADD ? -ENOMEM : -ENOENT;
+    r = op == EL_CTL_ADD ? -ENOMEM : op == EL_CTL_CHECK ? 0 : -ENOENT;
     goto out;
   }
-  if (fd == loop->wake_fd || fd == loop->wake_write_fd) {
-    /* Internal fds are already in the set, as epoll would say. */
-    r = op == EL_CTL_ADD ? -EEXIST : -EPERM;
+  if (op == EL_CTL_CHECK) {
+    r = e->watched && same_file(e, &st);
     goto out;
   }
   /* Closed without DEL and the number reused: the old knotes (kept by

@@ -6,6 +6,7 @@
  * pointer (cross-thread posters and signal handlers may hold old ids). */
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,96 @@ struct el_loop *loop_acquire(int32_t id) {
 
 void loop_release(struct el_loop *loop) { atomic_fetch_sub(&loop->users, 1); }
 
+/* ---- loops die with their thread ----------------------------------------
+ * A Worker terminated without destroy() leaves its loops behind, and
+ * neither runtime tells a library when an isolate goes. But the Worker's
+ * thread ends, and a thread-specific key's destructor runs as it does
+ * (pthread_key_create(3): on pthread_exit and on return from the thread's
+ * start routine, not on exit(3), so the main thread's loops are never
+ * closed under it). Every thread that opens a loop sets the key; its
+ * destructor closes the loops that thread opened, which disarms the
+ * waker (the waiter thread is joined first), frees the slot, the fds and
+ * the signal listeners. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
+
+static void close_thread_loops(void *mark) {
+  int32_t ids[EL_MAX_LOOPS];
+  pthread_t self = pthread_self();
+  int i, n = 0;
+
+  (void)mark;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, self))
+      ids[n++] = loops[i].id;
+  pthread_mutex_unlock(&table_mu);
+  /* -ESTALE: another thread closed it meanwhile, which is as good. */
+  for (i = 0; i < n; i++)
+    el_loop_close(ids[i]);
+}
+
+/* Disarms the wakers of the loops `owner` opened: their waiter threads
+ * call nothing any more (the loops stay open until the thread ends). */
+static void disarm_thread_loops(pthread_t owner) {
+  int32_t ids[EL_MAX_LOOPS];
+  struct el_loop *loop;
+  int i, n = 0;
+
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, owner))
+      ids[n++] = loops[i].id;
+  pthread_mutex_unlock(&table_mu);
+  for (i = 0; i < n; i++) {
+    loop = loop_acquire(ids[i]);
+    if (loop == NULL)
+      continue;
+    pthread_mutex_lock(&loop->mu);
+    loop->waker = NULL;
+    pthread_mutex_unlock(&loop->mu);
+    loop_release(loop);
+  }
+}
+
+/* The thread teardown hook (el_thread_teardown_hook): `bytes` is the
+ * token naming the thread. */
+struct thread_token {
+  pthread_t owner;
+};
+
+static void release_thread_token(void *bytes, void *ctx) {
+  struct thread_token *token = bytes;
+
+  (void)ctx;
+  disarm_thread_loops(token->owner);
+  free(token);
+}
+
+int32_t el_thread_teardown_hook(uint64_t *out) {
+  struct thread_token *token = malloc(sizeof(*token));
+
+  if (token == NULL)
+    return -ENOMEM;
+  token->owner = pthread_self();
+  out[0] = (uint64_t)(uintptr_t)token;
+  out[1] = (uint64_t)(uintptr_t)release_thread_token;
+  return 0;
+}
+
+static void make_exit_key(void) {
+  exit_key_ok = pthread_key_create(&exit_key, close_thread_loops) == 0;
+}
+
+/* Arms the calling thread's exit destructor (once per thread: the
+ * destructor runs only for a non-NULL value). */
+static void watch_thread_exit(void) {
+  pthread_once(&exit_key_once, make_exit_key);
+  if (exit_key_ok && pthread_getspecific(exit_key) == NULL)
+    pthread_setspecific(exit_key, &exit_key);
+}
+
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
   int i;
   pthread_mutex_lock(&table_mu);
@@ -45,6 +136,21 @@ void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
     if (atomic_load(&loops[i].gen) != 0)
       fn(&loops[i], arg);
   pthread_mutex_unlock(&table_mu);
+}
+
+static int is_own_fd(struct el_loop *loop, int fd) {
+  return fd == loop->backend_fd || fd == loop->wake_fd ||
+         fd == loop->wake_write_fd || backend_owns_fd(loop, fd);
+}
+
+int loop_owns_fd(int fd) {
+  int i, owned = 0;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS && !owned; i++)
+    if (atomic_load(&loops[i].gen) != 0)
+      owned = is_own_fd(&loops[i], fd);
+  pthread_mutex_unlock(&table_mu);
+  return owned;
 }
 
 /* Makes the loop's wait return; async-signal-safe. Eight bytes: what an
@@ -70,9 +176,10 @@ int32_t el_loop_open(void) {
   uint32_t gen;
   int i, err;
 
+  watch_thread_exit();
   pthread_mutex_lock(&table_mu);
   for (i = 0; i < EL_MAX_LOOPS; i++)
-    if (atomic_load(&loops[i].gen) == 0 && atomic_load(&loops[i].users) == 0) {
+    if (!loops[i].in_use) {
       loop = &loops[i];
       break;
     }
@@ -97,6 +204,7 @@ int32_t el_loop_open(void) {
   loop->park_seq = 0;
   loop->done_seq = 0;
   loop->waker = NULL;
+  loop->owner = pthread_self();
   loop->id = (int32_t)((gen << EL_SLOT_BITS) | (uint32_t)i);
   err = backend_open(loop);
   if (err < 0) {
@@ -108,6 +216,7 @@ int32_t el_loop_open(void) {
   pthread_cond_init(&loop->cv, NULL);
   inbox_init(loop);
   open_count++;
+  loop->in_use = 1;
   atomic_store(&loop->gen, gen);
   pthread_mutex_unlock(&table_mu);
   return loop->id;
@@ -115,25 +224,37 @@ int32_t el_loop_open(void) {
 
 int32_t el_loop_close(int32_t id) {
   struct el_loop *loop = loop_acquire(id);
+  int started;
 
   if (loop == NULL)
     return -ESTALE;
   pthread_mutex_lock(&table_mu);
-  /* New lookups fail from here on. */
+  /* One closer wins; one racing with it on the same id finds it stale. */
+  if (atomic_load(&loop->gen) != (uint32_t)id >> EL_SLOT_BITS) {
+    pthread_mutex_unlock(&table_mu);
+    loop_release(loop);
+    return -ESTALE;
+  }
+  /* New lookups fail from here on; the slot stays taken (in_use) until
+   * the teardown below is over. */
   atomic_store(&loop->gen, 0);
   pthread_mutex_unlock(&table_mu);
 
+  /* The waker is disarmed before the wake below ends the waiter's block:
+   * a close from the thread-exit destructor runs after the runtime freed
+   * the waker (Bun frees a JSCallback's code with its VM). */
+  pthread_mutex_lock(&loop->mu);
+  loop->closing = 1;
+  loop->waker = NULL;
+  started = loop->thread_started;
+  pthread_cond_signal(&loop->cv);
+  pthread_mutex_unlock(&loop->mu);
   /* Whoever blocks on the poller (the waiter thread, an el_loop_block
    * caller) returns now. The waiter thread's waker never waits for the JS
    * thread (see el_loop_park), so joining it cannot deadlock. */
   write_wake(loop);
-  if (loop->thread_started) {
-    pthread_mutex_lock(&loop->mu);
-    loop->closing = 1;
-    pthread_cond_signal(&loop->cv);
-    pthread_mutex_unlock(&loop->mu);
+  if (started)
     pthread_join(loop->thread, NULL);
-  }
   loop_release(loop);
   /* Lookups that pinned the loop before gen was cleared finish their
    * write first: they hold no lock, so a short spin is all they need. */
@@ -145,7 +266,9 @@ int32_t el_loop_close(int32_t id) {
   inbox_free(loop);
   pthread_cond_destroy(&loop->cv);
   pthread_mutex_destroy(&loop->mu);
+  /* Only now may el_loop_open hand the slot out again. */
   pthread_mutex_lock(&table_mu);
+  loop->in_use = 0;
   open_count--;
   pthread_mutex_unlock(&table_mu);
   return 0;
@@ -197,17 +320,35 @@ static int block(struct el_loop *loop, double timeout_ms) {
 }
 
 int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
-  struct el_loop *loop = loop_acquire(id);
-  int err;
+  struct el_loop *loop;
+  int r;
 
+  if (op < EL_CTL_ADD || op > EL_CTL_CHECK)
+    return -EINVAL;
+  if (fd < 0)
+    return -EBADF;
+  loop = loop_acquire(id);
   if (loop == NULL)
     return -ESTALE;
-  if (op != EL_CTL_ADD && op != EL_CTL_MOD && op != EL_CTL_DEL)
-    err = -EINVAL;
-  else
-    err = backend_ctl(loop, op, fd, events & (EL_READ | EL_WRITE | EL_PRI));
+  /* epoll_ctl(2) answers EINVAL for the epoll fd itself; the wake and
+   * timer fds are refused the same way, as a MOD would hijack them. */
+  if (is_own_fd(loop, fd)) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  events &= EL_READ | EL_WRITE | EL_PRI;
+  r = backend_ctl(loop, op, fd, events);
+  /* Registration that cannot go stale, as libev (ev_epoll.c,
+   * epoll_modify) and libuv (linux.c, uv__io_poll) retry. EEXIST: the
+   * kernel still has this file under fd, registered before the caller
+   * forgot it. ENOENT: fd was closed behind the loop's back (the kernel
+   * dropped the registration) and its number now names another file. */
+  if (op == EL_CTL_ADD && r == -EEXIST)
+    r = backend_ctl(loop, EL_CTL_MOD, fd, events);
+  else if (op == EL_CTL_MOD && r == -ENOENT)
+    r = backend_ctl(loop, EL_CTL_ADD, fd, events);
   loop_release(loop);
-  return err;
+  return r;
 }
 
 int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
@@ -224,6 +365,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
     return -ESTALE;
   if (max > EL_MAX_EVENTS)
     max = EL_MAX_EVENTS;
+  timeout_ms = timeout_or_never(timeout_ms);
   n = arm_timer(loop, timeout_ms);
   if (n == 0)
     n = backend_wait(loop, out, max - 1, timeout_ms != 0, &woke);
@@ -254,12 +396,12 @@ int32_t el_loop_block(int32_t id, double timeout_ms) {
 
   if (loop == NULL)
     return -ESTALE;
-  err = block(loop, timeout_ms);
+  err = block(loop, timeout_or_never(timeout_ms));
   loop_release(loop);
   return err;
 }
 
-int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t)) {
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t)) {
   struct el_loop *loop = loop_acquire(id);
 
   if (loop == NULL)
@@ -277,7 +419,8 @@ static void *waiter_main(void *arg) {
   struct el_loop *loop = arg;
   uint64_t seq;
   double timeout;
-  void (*waker)(int32_t);
+  void (*waker)(int32_t, int32_t);
+  int err;
 
   for (;;) {
     pthread_mutex_lock(&loop->mu);
@@ -291,15 +434,20 @@ static void *waiter_main(void *arg) {
     timeout = loop->park_timeout;
     pthread_mutex_unlock(&loop->mu);
 
-    while (block(loop, timeout) == -EINTR)
+    /* A failed wait is reported, never passed off as readiness: the JS
+     * thread would poll, find nothing and park again, for ever. */
+    while ((err = block(loop, timeout)) == -EINTR)
       ;
 
+    /* Called under mu, so whoever disarms the waker (close, the thread
+     * teardown hook) knows no call is under way once it holds mu. The
+     * waker only queues (see el_loop_park): mu is held briefly. */
     pthread_mutex_lock(&loop->mu);
     loop->done_seq = seq;
     waker = loop->closing ? NULL : loop->waker;
-    pthread_mutex_unlock(&loop->mu);
     if (waker != NULL)
-      waker(loop->id);
+      waker(loop->id, err);
+    pthread_mutex_unlock(&loop->mu);
   }
 }
 
@@ -309,11 +457,14 @@ int32_t el_loop_park(int32_t id, double timeout_ms) {
 
   if (loop == NULL)
     return -ESTALE;
-  if (loop->waker == NULL) {
-    loop_release(loop);
-    return -EINVAL;
-  }
   pthread_mutex_lock(&loop->mu);
+  /* Closing: close took the waker away and decided whether to join. */
+  if (loop->closing || loop->waker == NULL) {
+    err = loop->closing ? -ESTALE : -EINVAL;
+    pthread_mutex_unlock(&loop->mu);
+    loop_release(loop);
+    return err;
+  }
   if (!loop->thread_started) {
     err = pthread_create(&loop->thread, NULL, waiter_main, loop);
     if (err != 0) {
@@ -323,7 +474,7 @@ int32_t el_loop_park(int32_t id, double timeout_ms) {
     }
     loop->thread_started = 1;
   }
-  loop->park_timeout = timeout_ms;
+  loop->park_timeout = timeout_or_never(timeout_ms);
   loop->park_seq++;
   pthread_cond_signal(&loop->cv);
   pthread_mutex_unlock(&loop->mu);

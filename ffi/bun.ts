@@ -27,7 +27,13 @@ interface BunFfi {
     def: { args: string[]; returns: string; threadsafe: boolean },
   ) => { ptr: unknown; close(): void };
   ptr(buffer: ArrayBufferView): number;
-  toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
+  toArrayBuffer(
+    pointer: number,
+    offset: number,
+    length: number,
+    deallocatorContext?: number | null,
+    deallocator?: number,
+  ): ArrayBuffer;
   CString: new (pointer: number, offset?: number) => { toString(): string };
 }
 
@@ -170,16 +176,30 @@ const proc = (globalThis as unknown as {
 // Parking uses the shim's waiter thread, which reports through one
 // threadsafe JSCallback per thread. Bun queues such a call and returns at
 // once, so closing a loop (which joins the waiter thread) cannot deadlock.
-const parked = new Map<number, () => void>();
+const parked = new Map<number, (result: number) => void>();
 const withWaker = new Set<number>();
 let waker: { ptr: unknown } | undefined;
 let keepAlive: BunTimer | undefined;
+// Bun frees this thread's JSCallbacks with a terminated Worker's VM, a few
+// ms before the thread ends and the shim closes its loops: a park ending
+// in between would call freed code. This buffer's deallocator runs as the
+// VM is torn down and disarms the wakers first (el_thread_teardown_hook).
+// Held for the thread's lifetime, it is never collected before that.
+const heldUntilTeardown: ArrayBuffer[] = [];
 
-function onWake(id: number): void {
+function armTeardownHook(lib: Lib): void {
+  const out = new Uint8Array(16);
+  if (lib.el_thread_teardown_hook(out) < 0) return;
+  // Two addresses in the machine's byte order.
+  const [token, release] = new BigUint64Array(out.buffer);
+  heldUntilTeardown.push(ffi!.toArrayBuffer(Number(token), 0, 8, null, Number(release)));
+}
+
+function onWake(id: number, result: number): void {
   const onReady = parked.get(id);
   if (onReady === undefined) return; // closed since the park began
   settle(id);
-  onReady();
+  onReady(result);
 }
 
 function settle(id: number): void {
@@ -207,10 +227,10 @@ export function bunBinding(): Binding {
     open(path: string): Lib {
       return ffi!.dlopen(path, toBunTable()).symbols as Lib;
     },
-    park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void {
+    park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void {
       if (waker === undefined) {
         waker = new ffi!.JSCallback(onWake as (...args: never[]) => unknown, {
-          args: ["i32"],
+          args: ["i32", "i32"],
           returns: "void",
           threadsafe: true,
         });
@@ -219,6 +239,7 @@ export function bunBinding(): Binding {
         // makes its own wake-ups irrelevant.
         keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
         keepAlive.unref();
+        armTeardownHook(lib);
       }
       if (!withWaker.has(id)) {
         const r = lib.el_loop_set_waker(id, waker.ptr);

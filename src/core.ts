@@ -11,6 +11,7 @@ import type { Callback } from "./handler.ts";
 import { RingQueue } from "./ring_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
 import { Ctl, type Poller } from "./poller.ts";
+import { SystemError } from "./errors.ts";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
 export interface FdWatch {
@@ -29,6 +30,11 @@ export type ErrorSink = (error: unknown, handler: Handler) => void;
 
 const EINTR_RESULT = -4; // -EINTR on every supported OS
 const MAX_EVENTS = 256;
+
+/** The error of a failed wait (no readiness: the loop cannot go on). */
+function waitError(errno: number): SystemError {
+  return new SystemError(errno, "el_poller_wait", "Cannot wait for events: the poller failed");
+}
 
 /** Every live core in this thread (fd.close removes fds from each). */
 export const liveCores: Set<LoopCore> = new Set();
@@ -120,19 +126,23 @@ export class LoopCore {
 
   /**
    * Registers `interest` for `watch` (0 removes the fd from the poller and
-   * forgets the watch). Returns 0 or -errno; state changes only on success.
+   * forgets the watch). Returns 0 or -errno. A refused ADD or MOD changes
+   * nothing; a failed DEL (the fd was closed behind the loop's back, the
+   * kernel dropped its registration) forgets the watch all the same and
+   * returns the error for the caller to report. `renew` re-registers an
+   * unchanged interest too: the shim turns a MOD on a number closed and
+   * reused into an ADD, so the watch follows the file now under `fd`.
    */
-  setInterest(watch: FdWatch, interest: number): number {
+  setInterest(watch: FdWatch, interest: number, renew = false): number {
     const fd = watch.fd;
     const known = this.#watches[fd] === watch;
     let result = 0;
+    let removal = 0;
     if (interest === 0) {
-      // A failed DEL (the fd was closed by other means) still removes the
-      // watch: the kernel dropped it already.
-      if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, fd, 0);
+      if (watch.interest !== 0) removal = this.poller.ctl(Ctl.DEL, fd, 0);
     } else if (watch.interest === 0) {
       result = this.poller.ctl(Ctl.ADD, fd, interest);
-    } else if (watch.interest !== interest) {
+    } else if (watch.interest !== interest || renew) {
       result = this.poller.ctl(Ctl.MOD, fd, interest);
     }
     if (result < 0) return result;
@@ -147,7 +157,32 @@ export class LoopCore {
       this.#watchCount++;
     }
     if (this.#parked) this.#nudge();
-    return 0;
+    return removal < 0 ? removal : 0;
+  }
+
+  /**
+   * Whether `fd`'s watch went stale: the fd was closed behind the loop's
+   * back (maybe its number reused), so the kernel no longer watches the
+   * file it was registered for. False when `fd` has no watch.
+   */
+  isStale(fd: number): boolean {
+    return this.#watches[fd] !== undefined && this.poller.ctl(Ctl.CHECK, fd, 0) === 0;
+  }
+
+  /**
+   * Drops every watch on `fd` without closing it: its handlers are
+   * cancelled and the poller forgets the fd. The call to make before a
+   * library closes or replaces a socket the loop watches. Returns whether
+   * `fd` had a watch.
+   */
+  forget(fd: number): boolean {
+    const watch = this.#watches[fd];
+    if (watch === undefined) return false;
+    // Called after the close, the DEL fails: nothing is left to undo then.
+    if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, fd, 0);
+    this.forgetFd(fd);
+    if (this.#parked) this.#nudge();
+    return true;
   }
 
   /** Forgets `fd` without a poller call (the shim already dropped it). */
@@ -205,7 +240,7 @@ export class LoopCore {
     const n = this.poller.wait(events, timeoutMs);
     if (n < 0) {
       if (n === EINTR_RESULT) return 0;
-      throw new Error(`Cannot wait for events: the poller failed (errno ${-n})`);
+      throw waitError(-n);
     }
     for (let i = 0; i < 2 * n; i += 2) {
       const fd = events[i];
@@ -250,14 +285,19 @@ export class LoopCore {
     }
   }
 
-  /** Waits without blocking the thread (hosted driver). */
+  /**
+   * Waits without blocking the thread (hosted driver). Rejects with the
+   * `SystemError` of a failed wait: it is no readiness, and polling after
+   * it would only park again at once, for ever.
+   */
   park(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.#parked = true;
       this.#nudged = false;
-      this.poller.park(timeoutMs, () => {
+      this.poller.park(timeoutMs, (result) => {
         this.#parked = false;
-        resolve();
+        if (result < 0 && result !== EINTR_RESULT) reject(waitError(-result));
+        else resolve();
       });
     });
   }

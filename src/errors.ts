@@ -35,6 +35,22 @@ export function errnoName(errno: number): string {
   return n < 0 ? `E${Math.abs(errno)}` : readText(n);
 }
 
+let numbers: Map<string, number> | undefined;
+
+/** The positive errno for a name ("EEXIST"), from the shim's table. */
+export function errnoNumber(name: string): number {
+  if (numbers === undefined) {
+    numbers = new Map();
+    for (let errno = 1; errno < 256; errno++) {
+      const n = lib.el_errno_name(errno, text, text.length);
+      if (n > 0 && !numbers.has(readText(n))) numbers.set(readText(n), errno);
+    }
+  }
+  const errno = numbers.get(name);
+  if (errno === undefined) throw new Error(`Cannot find errno ${name} in the shim's table`);
+  return errno;
+}
+
 /** The C library's text for a positive errno. */
 export function errnoMessage(errno: number): string {
   return readText(lib.el_strerror(errno, text, text.length));
@@ -88,10 +104,13 @@ export function check(result: number, syscall: string, context: string): number 
   return result;
 }
 
-/** The SystemError for a refused watch, with a clear word for EPERM. */
+/**
+ * The SystemError for a refused watch, with a clear word for EPERM and
+ * for the loop's own fds (EINVAL).
+ */
 export function watchError(errno: number, action: string, fd: number): SystemError {
-  const eperm = new SystemError(errno, "epoll_ctl", action);
-  if (eperm.code === "EPERM") {
+  const error = new SystemError(errno, "epoll_ctl", action);
+  if (error.code === "EPERM") {
     return new SystemError(
       errno,
       "epoll_ctl",
@@ -99,5 +118,39 @@ export function watchError(errno: number, action: string, fd: number): SystemErr
       `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
     );
   }
-  return eperm;
+  if (error.code === "EINVAL") {
+    return new SystemError(
+      errno,
+      "epoll_ctl",
+      action,
+      `fd ${fd} is the loop's own poller, wake or timer fd`,
+    );
+  }
+  return error;
+}
+
+/**
+ * The SystemError for a removal the kernel could not make: the fd was
+ * closed (EBADF), or closed and its number reused (ENOENT), while still
+ * watched. The watch is gone all the same.
+ */
+export function removalError(errno: number, action: string, fd: number): SystemError {
+  const code = errnoName(errno);
+  const what = code === "EBADF"
+    ? `fd ${fd} was closed while watched`
+    : code === "ENOENT"
+    ? `fd ${fd} was closed while watched and its number reused`
+    : undefined;
+  if (what === undefined) return new SystemError(errno, "epoll_ctl", action);
+  return new SystemError(
+    errno,
+    "epoll_ctl",
+    action,
+    `${what} (the watch is dropped; call forget(fd) before a library closes a watched fd)`,
+  );
+}
+
+/** The SystemError (code EEXIST) for a second watch of the same kind. */
+export function alreadyWatched(action: string): SystemError {
+  return new SystemError(errnoNumber("EEXIST"), "epoll_ctl", action, "fd is already watched");
 }

@@ -26,7 +26,7 @@
  */
 import { lib } from "../ffi/load.ts";
 import { liveCores } from "./core.ts";
-import { check, errnoName, SystemError } from "./errors.ts";
+import { check, errnoName, errnoNumber, SystemError } from "./errors.ts";
 import { describe } from "./handler.ts";
 import { checkFd } from "./validate.ts";
 
@@ -167,12 +167,22 @@ export function write(fd: number, data: Uint8Array): number | null {
  * fd.close(w);
  * ```
  *
- * @throws {SystemError} EBADF if it is not open.
+ * @throws {SystemError} EBADF if it is not open, or if it is one of a
+ * loop's own fds (its epoll, eventfd or timerfd).
  */
 export function close(fd: number): void {
   const action = `Cannot close fd ${fd}`;
   checkFd(fd, action);
   const result = lib.el_fd_close(fd);
+  if (result < 0 && errnoName(-result) === "EBUSY") {
+    // Refused by the shim: closing it would break that loop.
+    throw new SystemError(
+      errnoNumber("EBADF"),
+      "close",
+      action,
+      `fd ${fd} is a loop's own poller, wake or timer fd (it is closed by destroy() or close())`,
+    );
+  }
   check(result, "close", action);
   for (const core of liveCores) core.forgetFd(fd);
 }

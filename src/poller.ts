@@ -16,8 +16,12 @@ export const Events = {
   HUP: 0x010,
 } as const;
 
-/** `ctl` operations. */
-export const Ctl = { ADD: 1, MOD: 2, DEL: 3 } as const;
+/**
+ * `ctl` operations. `CHECK` answers 1 when the fd's registration is for
+ * the file now open under that number, 0 when it went stale (the fd was
+ * closed behind the loop's back, maybe reused) or there is none.
+ */
+export const Ctl = { ADD: 1, MOD: 2, DEL: 3, CHECK: 4 } as const;
 
 /** Bits of the pseudo-event (fd -1) that reports a wake-up. */
 export const Wake = { WAKE: 0x1, SIGNAL: 0x2, INBOX: 0x4 } as const;
@@ -26,7 +30,11 @@ export const Wake = { WAKE: 0x1, SIGNAL: 0x2, INBOX: 0x4 } as const;
 export interface Poller {
   /** Monotonic time in ms, on the same clock as the timeouts. */
   now(): number;
-  /** Adds, modifies or deletes an fd's interest; returns 0 or -errno. */
+  /**
+   * Adds, modifies or deletes an fd's interest (an ADD that finds the fd
+   * registered modifies it, a MOD that does not adds it); returns 0 or
+   * -errno. A failed DEL still forgets the fd. `Ctl.CHECK`: 1 or 0.
+   */
   ctl(op: number, fd: number, events: number): number;
   /**
    * Waits up to `timeoutMs` (< 0 blocks, 0 polls) and writes (fd, events)
@@ -35,10 +43,11 @@ export interface Poller {
   wait(out: Int32Array, timeoutMs: number): number;
   /**
    * Waits without blocking this thread: calls `onReady` once the poller has
-   * something, a wake came, or `timeoutMs` passed. The process is kept
-   * alive meanwhile.
+   * something, a wake came, or `timeoutMs` passed, with the wait's result
+   * (0, or -errno when it failed: no readiness). The process is kept alive
+   * meanwhile.
    */
-  park(timeoutMs: number, onReady: () => void): void;
+  park(timeoutMs: number, onReady: (result: number) => void): void;
   /** Makes a blocked `wait` or a `park` return (thread-safe in C). */
   wake(): void;
   /** Releases everything the poller holds. */
@@ -50,7 +59,7 @@ export interface Poller {
 /** The shim's poller (epoll or kqueue). */
 export class NativePoller implements Poller {
   #id: number;
-  #onReady: (() => void) | undefined;
+  #onReady: ((result: number) => void) | undefined;
   #closed = false;
 
   /** Opens a loop in the shim. */
@@ -75,15 +84,15 @@ export class NativePoller implements Poller {
     return lib.el_poller_wait(this.#id, out, out.length >> 1, timeoutMs);
   }
 
-  park(timeoutMs: number, onReady: () => void): void {
+  park(timeoutMs: number, onReady: (result: number) => void): void {
     this.#onReady = onReady;
     binding.park(lib, this.#id, timeoutMs, this.#resume);
   }
 
-  #resume = (): void => {
+  #resume = (result: number): void => {
     const onReady = this.#onReady;
     this.#onReady = undefined;
-    onReady?.();
+    onReady?.(result);
   };
 
   wake(): void {
@@ -98,6 +107,6 @@ export class NativePoller implements Poller {
     // pending park never outlives the loop.
     lib.el_loop_close(this.#id);
     // A park ended by the close resolves, so awaiting code is not stranded.
-    this.#resume();
+    this.#resume(0);
   }
 }
