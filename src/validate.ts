@@ -5,6 +5,7 @@
  * @module
  */
 import { describe } from "./handler.ts";
+import { checkLimit } from "./inbox.ts";
 
 /** Checks an fd: a non-negative int32. */
 export function checkFd(fd: unknown, action: string): asserts fd is number {
@@ -55,10 +56,12 @@ export function checkLoopOptions(options: unknown, action: string): void {
   }
   for (const key of ["messages", "bytes"] as const) {
     const value = (inboxLimit as Record<string, unknown>)[key];
-    if (value !== undefined && typeof value !== "number") {
+    if (value === undefined) continue;
+    if (typeof value !== "number") {
       throw new TypeError(
         `${action}: inboxLimit.${key} must be a number, got ${describe(value)}`,
       );
     }
+    checkLimit(value, key);
   }
 }
