@@ -7,7 +7,7 @@
 import { threadLoopForTests } from "../src/event_loop.ts";
 import { defaultLoopForTests } from "../src/ioloop.ts";
 import { binding, lib } from "../ffi/load.ts";
-import { gated } from "./_leaks.ts";
+import { gated, newFds } from "./_leaks.ts";
 
 export { newFds, openFds } from "./_leaks.ts";
 
@@ -98,4 +98,39 @@ export async function settled(loop: { readonly running: boolean }): Promise<void
     if (turns > 10_000) throw new Error("The loop did not stop");
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
+}
+
+/**
+ * Probes until `ok(probe())` or `ms` passed, and returns the last value.
+ * For what a runtime releases asynchronously with no event to await: a
+ * terminated Worker's thread and fds go some time after `terminate()`.
+ */
+export async function eventually<T>(
+  probe: () => T,
+  ok: (value: T) => boolean,
+  ms: number,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = probe();
+  while (!ok(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    value = probe();
+  }
+  return value;
+}
+
+/**
+ * The fds open now that were not in `before`, less what a runtime keeps
+ * after its Workers are gone: Deno holds the event queue of its last
+ * Worker (one eventfd and one epoll fd) until the next Worker starts. A
+ * leaked loop would show its timerfd too, and `el_loop_count`.
+ */
+export function newFdsAfterWorkers(before: string[]): string[] {
+  const fds = newFds(before);
+  if (!isDeno) return fds;
+  for (const kind of ["anon_inode:[eventfd]", "anon_inode:[eventpoll]"]) {
+    const i = fds.findIndex((f) => f.endsWith(` -> ${kind}`));
+    if (i >= 0) fds.splice(i, 1);
+  }
+  return fds;
 }
