@@ -45,7 +45,19 @@ export { Handler, TimerHandler } from "./src/handler.ts";
 export { RemoteLoop } from "./src/remote_loop.ts";
 export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
 export type { Mode } from "./src/drivers.ts";
-export { SystemError } from "./src/errors.ts";
+export { errnoName, SystemError } from "./src/errors.ts";
+export {
+  type CallbackFunction,
+  type CallbackSignature,
+  type ForeignCall,
+  type ForeignFunction,
+  type ForeignSymbols,
+  type ForeignType,
+  NativeCallback,
+  NativeLibrary,
+  type Pointer,
+} from "./src/native_library.ts";
+export * as pointer from "./src/pointer.ts";
 export { SIGNAL_LOST_CODE, type SignalInfo } from "./src/signals.ts";
 export { type IOEvent, IOEvents } from "./src/io_events.ts";
 export { Watch } from "./src/watch.ts";

@@ -120,6 +120,12 @@ export function allCases(tools: Tools): CaseDef[] {
   const idleMs = (ctx: Ctx) => ctx.quick ? 100 : 2000;
   const allocN = [1_000_000, 5_000] as const;
   const xN = [1_000_000, 4_000] as const;
+  // curl: SIZE, TRANSFERS, CONCURRENCY, measured BATCHES (full / quick).
+  const curlArgs = (c: Ctx) => c.quick ? [65536, 20, 5, 1] : [65536, 200, 50, 10];
+  const curlJob = (variant: string) => (c: Ctx): Job => ({
+    argv: tsRunner(tools, c, "curl.ts", [tools.build, variant, ...curlArgs(c)]),
+  });
+  const pqN = [1_000, 50] as const;
 
   return [
     {
@@ -512,6 +518,75 @@ export function allCases(tools: Tools): CaseDef[] {
           target: { op: "<", limit: 1024 },
         },
       ],
+    },
+    {
+      id: "curl",
+      title: "libcurl: 200 HTTP transfers of 64 KiB, 50 at a time, from a C server on 127.0.0.1",
+      what: (c) => {
+        const [size, n, conc, batches] = curlArgs(c);
+        return `${batches} batches of ${n} GETs of ${size} bytes, ${conc} at a time, after one warm-up batch; connections kept alive`;
+      },
+      metrics: [
+        { key: "ms", label: "batch", unit: "ms", higherIsBetter: false },
+        { key: "cpu_ms", label: "client CPU per batch", unit: "ms", higherIsBetter: false },
+      ],
+      variants: [
+        { id: "c", label: "C curl_multi_poll (limit)", job: curlJob("c") },
+        { id: "exclusive", label: "evloop exclusive (multi_socket)", job: curlJob("exclusive") },
+        { id: "hosted", label: "evloop hosted (multi_socket)", job: curlJob("hosted") },
+        { id: "fetch", label: "runtime fetch()", job: curlJob("fetch") },
+      ],
+      ratios: [
+        {
+          label: "exclusive / C",
+          num: ["exclusive", "ms"],
+          den: ["c", "ms"],
+          target: { op: "<=", limit: 1.15 },
+        },
+        {
+          label: "hosted / C",
+          num: ["hosted", "ms"],
+          den: ["c", "ms"],
+          target: { op: "<=", limit: 1.15 },
+        },
+        { label: "fetch / C", num: ["fetch", "ms"], den: ["c", "ms"] },
+        { label: "hosted CPU / C CPU", num: ["hosted", "cpu_ms"], den: ["c", "cpu_ms"] },
+      ],
+      checks: [],
+    },
+    {
+      id: "libpq",
+      title: "libpq: query and NOTIFY round trips to PostgreSQL on 127.0.0.1",
+      what: (c) =>
+        `${c.quick ? pqN[1] : pqN[0]} SELECT 1 and ${
+          c.quick ? pqN[1] : pqN[0]
+        } NOTIFY round trips (one connection that listens to itself) after 10 % warm-up; the process starts its own cluster`,
+      metrics: [
+        { key: "query_us", label: "query round trip", unit: "µs", higherIsBetter: false },
+        { key: "notify_us", label: "NOTIFY round trip", unit: "µs", higherIsBetter: false },
+      ],
+      variants: [
+        { id: "blocking", label: "blocking PQexec", job: sized("libpq.ts", ...pqN, ["blocking"]) },
+        {
+          id: "exclusive",
+          label: "evloop exclusive",
+          job: sized("libpq.ts", ...pqN, ["exclusive"]),
+        },
+        { id: "hosted", label: "evloop hosted", job: sized("libpq.ts", ...pqN, ["hosted"]) },
+      ],
+      ratios: (["exclusive", "hosted"] as const).flatMap((mode) => [
+        {
+          label: `${mode} / PQexec: query`,
+          num: [mode, "query_us"],
+          den: ["blocking", "query_us"],
+        } as RatioDef,
+        {
+          label: `${mode} / PQexec: NOTIFY`,
+          num: [mode, "notify_us"],
+          den: ["blocking", "notify_us"],
+        } as RatioDef,
+      ]),
+      checks: [],
     },
   ];
 }

@@ -29,7 +29,7 @@ import { type CaseResult, type Results, summarizeCase } from "./results.ts";
 import { runJob } from "./run_job.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const C_PROGRAMS = ["bench_pingpong", "bench_echo_server", "bench_loadgen"];
+const C_PROGRAMS = ["bench_pingpong", "bench_echo_server", "bench_loadgen", "bench_http_server"];
 
 interface Options {
   quick: boolean;

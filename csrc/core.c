@@ -17,7 +17,7 @@ double now_ms(void) {
 
 double el_now_ms(void) { return now_ms(); }
 
-static int32_t copy_out(const char *s, char *buf, int32_t len) {
+int32_t copy_out(const char *s, char *buf, int32_t len) {
   int32_t n = (int32_t)strlen(s);
   if (len <= 0)
     return -EINVAL;
@@ -56,6 +56,10 @@ int32_t el_errno_name(int32_t err, char *buf, int32_t len) {
     return -EINVAL;
   }
 }
+
+int32_t el_errno(void) { return errno; }
+
+void el_set_errno(int32_t err) { errno = err; }
 
 int32_t el_strerror(int32_t err, char *buf, int32_t len) {
   if (err < 0)

@@ -19,6 +19,11 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility (CMakeLists.txt): what this
+ * header declares is all it exports, so no internal helper (now_ms,
+ * loop_acquire, ...) can collide with another library's symbol. */
+#pragma GCC visibility push(default)
+
 #define EL_READ 0x001
 #define EL_PRI 0x002
 #define EL_WRITE 0x004
@@ -35,6 +40,7 @@ extern "C" {
 #define EL_CTL_ADD 1
 #define EL_CTL_MOD 2
 #define EL_CTL_DEL 3
+#define EL_CTL_CHECK 4
 
 #define EL_SLOT_BITS 10
 #define EL_MAX_LOOPS (1 << EL_SLOT_BITS)
@@ -50,6 +56,13 @@ double el_now_ms(void);
 /* Writes the symbolic name of errno `err` ("EBADF") into buf; returns length,
  * or -EINVAL for an unknown number. */
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
+/* The calling thread's errno now. For a foreign library called over FFI
+ * (src/native_library.ts): read it right after the call that set it, before
+ * anything else on this thread can change it. */
+int32_t el_errno(void);
+/* Sets the calling thread's errno (0 clears it before a call whose failure
+ * is signalled by errno alone). */
+void el_set_errno(int32_t err);
 /* Writes strerror(err) into buf; returns its length. */
 int32_t el_strerror(int32_t err, char *buf, int32_t len);
 /* Writes the kernel's name and release ("Linux 6.1.0") into buf (uname). */
@@ -118,10 +131,22 @@ int32_t el_inbox_count(int32_t id);
  * queued: posts are refused until the inbox is below them again. */
 int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
 
-/* ---- epoll.c / kqueue.c: the poller ------------------------------------ */
+/* ---- loop.c over epoll.c / kqueue.c: the poller ------------------------ */
 
 /* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s
- * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered. */
+ * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered.
+ * Registration never goes stale (libev, libuv): an ADD the kernel answers
+ * EEXIST is retried as a MOD, a MOD it answers ENOENT (the fd was closed
+ * behind the loop's back and its number reused) as an ADD. A DEL that
+ * fails (-EBADF, -ENOENT: the fd was closed first) still forgets the fd;
+ * its error is returned so the caller can report it. An entry the kernel
+ * keeps for a file closed behind the loop's back (a dup keeps it open)
+ * is never reported: epoll events carry a generation, and one from an
+ * old registration makes the shim rebuild its epoll set.
+ * EL_CTL_CHECK (events ignored) returns 1 if fd is registered for the
+ * file now open under that number, 0 if it is not registered or the
+ * registration went stale (closed, maybe reused). -EINVAL for one of the
+ * loop's own fds (poller, wake, timer) and for an unknown op. */
 int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events);
 /* Waits up to timeout_ms (< 0 blocks; 0 polls; sub-ms precision, never
  * early) and writes up to `max` (fd, events) int32 pairs into `out`.
@@ -138,14 +163,14 @@ int32_t el_fd_socketpair(int32_t *out);
 /* read(2)/write(2): bytes moved, 0 at end of file, or -errno (-EAGAIN). */
 int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len);
 int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len);
-/* Removes fd from every open loop's poller, then closes it. */
+/* Removes fd from every open loop's poller, then closes it. -EBUSY if fd
+ * is one of an open loop's own fds (poller, wake, timer): el_loop_close
+ * closes those. */
 int32_t el_fd_close(int32_t fd);
 /* Sets (on != 0) or clears O_NONBLOCK. */
 int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
 /* dup(2) with O_CLOEXEC: a second fd for the same open file. */
 int32_t el_fd_dup(int32_t fd);
-/* 1 if fd is a regular file, 0 if not. */
-int32_t el_fd_is_regular(int32_t fd);
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
  * (NUL-terminated) and port (0 picks one); returns the fd. */
 int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog);
@@ -202,6 +227,8 @@ int32_t el_signal_remove(int32_t id, int32_t signo);
 int32_t el_signal_drain(int32_t id, int32_t *out, int32_t max);
 /* 1 if the shim's handler is signo's current action, else 0. */
 int32_t el_signal_installed(int32_t signo);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
-/* fd.c: fd helpers. Every fd made here is O_NONBLOCK | O_CLOEXEC: a
- * watched fd must not block when readiness turns out to be spurious. */
+/* fd.c: fd helpers. Every fd made here is O_NONBLOCK | O_CLOEXEC (made by
+ * sock_atomic.c or sock_fcntl.c): a watched fd must not block when
+ * readiness turns out to be spurious. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,29 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-static int set_flags(int fd) {
-  int fl = fcntl(fd, F_GETFL);
-  if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-    return -errno;
-  if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
-    return -errno;
-  return 0;
-}
+/* Where send() has no MSG_NOSIGNAL, sockets carry SO_NOSIGPIPE instead
+ * (sock_fcntl.c). */
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
 
-static int32_t pair_out(int r, int fds[2], int32_t *out) {
-  int err;
-  if (r == -1)
-    return -errno;
-  if ((err = set_flags(fds[0])) < 0 || (err = set_flags(fds[1])) < 0) {
-    close(fds[0]);
-    close(fds[1]);
+static int32_t pair_out(int err, int fds[2], int32_t *out) {
+  if (err < 0)
     return err;
-  }
   out[0] = fds[0];
   out[1] = fds[1];
   return 0;
@@ -39,12 +30,12 @@ static int32_t pair_out(int r, int fds[2], int32_t *out) {
 
 int32_t el_fd_pipe(int32_t *out) {
   int fds[2];
-  return pair_out(pipe(fds), fds, out);
+  return pair_out(sock_pipe(fds), fds, out);
 }
 
 int32_t el_fd_socketpair(int32_t *out) {
   int fds[2];
-  return pair_out(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), fds, out);
+  return pair_out(sock_pair(fds), fds, out);
 }
 
 int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len) {
@@ -67,16 +58,18 @@ int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len) {
   return n == -1 ? -errno : (int32_t)n;
 }
 
-static void forget(struct el_loop *loop, int fd) { backend_forget_fd(loop, fd); }
-
 int32_t el_fd_close(int32_t fd) {
   if (fd < 0)
     return -EBADF;
   if (fcntl(fd, F_GETFD) == -1)
     return -errno;
+  /* Closing a loop's epoll, eventfd or timerfd would break that loop (and
+   * its next el_loop_close would close whatever reuses the numbers). */
+  if (loop_owns_fd(fd))
+    return -EBUSY;
   /* Removed from every poller first: epoll keys its entries on the open
    * file, so a dup of this fd would keep a stale entry alive. */
-  loop_for_each(forget, fd);
+  loop_for_each(backend_forget_fd, fd);
   /* close() is not retried on EINTR: on Linux the fd is gone either way. */
   if (close(fd) == -1 && errno != EINTR)
     return -errno;
@@ -94,13 +87,6 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on) {
 int32_t el_fd_dup(int32_t fd) {
   int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   return r == -1 ? -errno : r;
-}
-
-int32_t el_fd_is_regular(int32_t fd) {
-  struct stat st;
-  if (fstat(fd, &st) == -1)
-    return -errno;
-  return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss,
@@ -125,11 +111,6 @@ static int resolve(const char *host, int port, struct sockaddr_storage *ss,
   return 0;
 }
 
-static int tcp_socket(int family) {
-  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  return fd == -1 ? -errno : fd;
-}
-
 static void nodelay(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -142,7 +123,7 @@ int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog) {
 
   if ((err = resolve(host, port, &ss, &len)) < 0)
     return err;
-  if ((fd = tcp_socket(ss.ss_family)) < 0)
+  if ((fd = sock_open(ss.ss_family, SOCK_STREAM)) < 0)
     return fd;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
@@ -155,9 +136,9 @@ int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog) {
 }
 
 int32_t el_tcp_accept(int32_t fd) {
-  int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (c == -1)
-    return -errno;
+  int c = sock_accept(fd);
+  if (c < 0)
+    return c;
   nodelay(c);
   return c;
 }
@@ -169,7 +150,7 @@ int32_t el_tcp_connect(const char *host, int32_t port) {
 
   if ((err = resolve(host, port, &ss, &len)) < 0)
     return err;
-  if ((fd = tcp_socket(ss.ss_family)) < 0)
+  if ((fd = sock_open(ss.ss_family, SOCK_STREAM)) < 0)
     return fd;
   nodelay(fd);
   if (connect(fd, (struct sockaddr *)&ss, len) == -1 && errno != EINPROGRESS) {

@@ -21,17 +21,12 @@ struct el_loop {
    * poller with the wake pseudo-event. */
   atomic_uint wake_bits;
 
-  int backend_fd; /* epoll or kqueue fd */
-  int wake_fd;    /* eventfd (epoll), self-pipe read end (kqueue) */
-  int timer_fd;   /* timerfd (epoll); -1 where EVFILT_TIMER is used */
-  int timer_armed;
-  int wake_write_fd; /* kqueue: the wake self-pipe's write end */
-
-  /* kqueue: the caller's interest per fd (kqueue.c), which kqueue cannot
-   * be asked for; guarded by interest_mu (el_fd_close may run anywhere). */
-  struct el_interest *interest;
-  int interest_len;
-  pthread_mutex_t interest_mu;
+  int backend_fd;    /* epoll or kqueue fd */
+  int wake_fd;       /* read end of the wake: eventfd (epoll), pipe (kqueue) */
+  int wake_write_fd; /* write end: the same eventfd, or the pipe's other end */
+  int timer_armed;   /* the backend's timer may still fire */
+  /* What only one backend needs (epoll.c, kqueue.c); NULL while closed. */
+  struct el_backend *backend;
 
   /* The hosted waiter thread (started by the first el_loop_park). */
   pthread_mutex_t mu;
@@ -68,21 +63,57 @@ int loop_wake_bits(struct el_loop *loop, unsigned bits);
 unsigned loop_take_wake_bits(struct el_loop *loop);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
+/* 1 if fd is one of an open loop's own fds (poller, wake, timer). */
+int loop_owns_fd(int fd);
 
-/* The backend (epoll.c or kqueue.c) implements these for loop.c. */
+/* The wait's events array, and so the pairs one el_poller_wait returns. */
+#define EL_MAX_EVENTS 256
+
+/* The backend (epoll.c or kqueue.c): only what differs between pollers.
+ * loop.c validates, pins the loop, arms the timer, drains the wake fd and
+ * reports the wake pair around these (el_poller_ctl, el_poller_wait). */
+
+/* Opens the poller, the wake fds (backend_fd, wake_fd, wake_write_fd: each
+ * O_NONBLOCK | O_CLOEXEC) and the backend's private state; 0 or -errno.
+ * On failure loop.c calls backend_close, which takes a half-open loop. */
 int backend_open(struct el_loop *loop);
 void backend_close(struct el_loop *loop);
-/* Makes the loop's wait return; async-signal-safe. */
-int backend_wake(struct el_loop *loop);
-/* Blocks until the poller has something to report or timeout_ms passes,
- * without consuming anything (the hosted waiter thread calls it). */
-int backend_block(struct el_loop *loop, double timeout_ms);
-/* Drops fd from this loop's interest set, ignoring "not watched". */
+/* Applies a valid EL_CTL_* op with interest events (only EL_READ, EL_WRITE,
+ * EL_PRI) to fd >= 0 (not one of the loop's own); fails as epoll_ctl(2)
+ * does (EEXIST, ENOENT, EBADF, EPERM): loop.c adds the retries. A DEL
+ * forgets fd even when it fails. EL_CTL_CHECK: 1 if fd is registered
+ * for the file now open under it, else 0. */
+int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events);
+/* 1 if fd is one of the backend's private fds (epoll: the timerfd). */
+int backend_owns_fd(struct el_loop *loop, int fd);
+/* Arms the one-shot timer to fire timeout_ms (> 0) after the next wait
+ * starts, or disarms it (timeout_ms <= 0). Sets timer_armed. */
+int backend_timer(struct el_loop *loop, double timeout_ms);
+/* Collects up to max (fd, events) pairs into out, blocking when `block`
+ * until there is one or the wake fd or the timer fires; sets *woke when
+ * the wake fd is readable (loop.c drains it). Returns the pair count or
+ * -errno. */
+int backend_wait(struct el_loop *loop, int32_t *out, int max, int block,
+                 int *woke);
+/* Blocks until the poller has something to report, without consuming
+ * anything the loop's next backend_wait must see (the waiter thread). */
+int backend_block(struct el_loop *loop);
+/* Drops fd from this loop's interest set, ignoring "not watched"; shaped
+ * for loop_for_each. */
 void backend_forget_fd(struct el_loop *loop, int fd);
 /* The socket error (SO_ERROR) of fd that the poller read, and so cleared,
  * while reporting an event (kqueue.c), or 0; forgets it. el_sock_error
  * falls back on it. Process-wide, thread-safe. */
 int backend_take_sock_error(int fd);
+
+/* sock_atomic.c or sock_fcntl.c (CMake picks the one the OS supports):
+ * every fd they return is O_NONBLOCK | FD_CLOEXEC, every socket also
+ * SO_NOSIGPIPE where that exists. Each returns an fd (or 0 for the
+ * pairs, written to fds) or -errno, and leaves nothing open on failure. */
+int sock_open(int family, int type);
+int sock_pair(int fds[2]);
+int sock_accept(int fd);
+int sock_pipe(int fds[2]);
 
 /* signal.c: drops the loop's signal registrations (el_loop_close). */
 void signal_loop_close(struct el_loop *loop);
@@ -92,7 +123,9 @@ void signal_loop_close(struct el_loop *loop);
 void inbox_init(struct el_loop *loop);
 void inbox_free(struct el_loop *loop);
 
-/* Monotonic time helpers (core.c). */
+/* core.c: the monotonic clock, and a string copied into a caller's
+ * buffer (truncated, NUL-terminated; its length, or -EINVAL for len <= 0). */
 double now_ms(void);
+int32_t copy_out(const char *s, char *buf, int32_t len);
 
 #endif /* EVLOOP_INTERNAL_H */

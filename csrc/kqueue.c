@@ -1,15 +1,16 @@
 /* kqueue.c: the macOS/BSD poller (kqueue, with EVFILT_TIMER for sub-ms
- * timeouts and a self-pipe for wake-ups). epoll.c defines the same
- * functions; on Linux this file builds against libkqueue for testing.
+ * timeouts and a self-pipe for wake-ups): the backend_* functions of
+ * internal.h, as epoll.c defines them for epoll; on Linux this file builds
+ * against libkqueue for testing.
  *
  * kqueue keys its interest on (ident, filter): one fd watched for reading
  * and writing is two knotes and comes back as up to two kevents. The shim
- * keeps the caller's interest per fd (loop->interest) so that
+ * keeps the caller's interest per fd (el_backend.interest) so that
  * el_poller_ctl answers like epoll_ctl(2) (EEXIST, ENOENT, EPERM) and
  * el_poller_wait merges the kevents of one fd into one (fd, events) pair.
  * Every knote is level-triggered: EV_CLEAR, EV_ONESHOT and EV_DISPATCH are
  * never set on a caller's fd. Signals need no EVFILT_SIGNAL here: signal.c
- * forwards them through el_loop_wake, i.e. backend_wake below.
+ * forwards them through the loop's wake pipe.
  *
  * One difference stays: epoll reports EPOLLHUP and EPOLLERR for an fd added
  * with no interest at all, kqueue has no filter for "only errors", so an fd
@@ -89,8 +90,6 @@ static void keep_libkqueue_state(void) {
 /* The timer's ident (EVFILT_TIMER idents are not fds). */
 #define TIMER_IDENT 1
 
-#define MAX_KEVENTS 256
-
 /* One fd's interest. The file's identity is kept because kqueue forgets
  * a knote when its fd is closed (libkqueue does not even do that: see
  * its BUGS.md) while the caller may still believe it is watched: a reused
@@ -113,6 +112,18 @@ static const struct {
     {EL_PRI, PRI_FILTER, PRI_FFLAGS},
 };
 #define NFILTERS (sizeof(filters) / sizeof(filters[0]))
+
+struct el_backend {
+  /* The caller's interest per fd, which kqueue cannot be asked for;
+   * guarded by interest_mu (el_fd_close may run on any thread). */
+  struct el_interest *interest;
+  int interest_len;
+  pthread_mutex_t interest_mu;
+  /* The timer change backend_timer prepared: it rides in the next
+   * kevent() call, so arming costs no system call of its own. */
+  struct kevent timer_change;
+  int timer_changes;
+};
 
 static uint32_t filter_to_bit(int16_t filter) {
   size_t i;
@@ -151,28 +162,38 @@ static void drop_knotes(int kq, int fd, uint32_t events) {
     kevent(kq, &ch[i], 1, NULL, 0, NULL);
 }
 
+/* Grows a table of `size`-byte entries (zeroed when new, doubling from 64)
+ * until index i fits; returns the new table, or NULL out of memory (the
+ * old one is then unchanged). */
+static void *grow_table(void *table, int *len, size_t size, int i) {
+  int n = *len > 0 ? *len : 64;
+  char *t;
+
+  while (n <= i)
+    n *= 2;
+  t = realloc(table, (size_t)n * size);
+  if (t == NULL)
+    return NULL;
+  memset(t + (size_t)*len * size, 0, (size_t)(n - *len) * size);
+  *len = n;
+  return t;
+}
+
 /* The entry for fd, growing the table when `grow`; NULL if out of range or
  * out of memory. Called with interest_mu held. */
-static struct el_interest *entry(struct el_loop *loop, int fd, int grow) {
+static struct el_interest *entry(struct el_backend *be, int fd, int grow) {
   struct el_interest *t;
-  int len;
 
   if (fd < 0)
     return NULL;
-  if (fd < loop->interest_len)
-    return &loop->interest[fd];
+  if (fd < be->interest_len)
+    return &be->interest[fd];
   if (!grow)
     return NULL;
-  len = loop->interest_len > 0 ? loop->interest_len : 64;
-  while (len <= fd)
-    len *= 2;
-  t = realloc(loop->interest, (size_t)len * sizeof(*t));
+  t = grow_table(be->interest, &be->interest_len, sizeof(*t), fd);
   if (t == NULL)
     return NULL;
-  memset(t + loop->interest_len, 0,
-         (size_t)(len - loop->interest_len) * sizeof(*t));
-  loop->interest = t;
-  loop->interest_len = len;
+  be->interest = t;
   return &t[fd];
 }
 
@@ -188,15 +209,9 @@ static int taken_len;
 static void set_taken_error(int fd, int err) {
   pthread_mutex_lock(&taken_mu);
   if (fd >= taken_len && err != 0) {
-    int len = taken_len > 0 ? taken_len : 64, *t;
-    while (len <= fd)
-      len *= 2;
-    t = realloc(taken_errors, (size_t)len * sizeof(*t));
-    if (t != NULL) {
-      memset(t + taken_len, 0, (size_t)(len - taken_len) * sizeof(*t));
+    int *t = grow_table(taken_errors, &taken_len, sizeof(*t), fd);
+    if (t != NULL)
       taken_errors = t;
-      taken_len = len;
-    }
   }
   if (fd >= 0 && fd < taken_len)
     taken_errors[fd] = err;
@@ -231,50 +246,40 @@ static int same_file(const struct el_interest *e, const struct stat *st) {
   return e->dev == st->st_dev && e->ino == st->st_ino;
 }
 
-static int set_nonblock_cloexec(int fd) {
-  int fl = fcntl(fd, F_GETFL);
-  if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-    return -1;
-  return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
 int backend_open(struct el_loop *loop) {
+  struct el_backend *be;
   struct kevent ch;
   int fds[2], err;
 
-  loop->wake_write_fd = -1;
-  loop->interest = NULL;
-  loop->interest_len = 0;
-  pthread_mutex_init(&loop->interest_mu, NULL);
+  be = calloc(1, sizeof(*be));
+  if (be == NULL)
+    return -ENOMEM;
+  pthread_mutex_init(&be->interest_mu, NULL);
+  loop->backend = be;
   loop->backend_fd = kqueue();
   if (loop->backend_fd == -1)
-    goto fail;
+    return -errno;
   if (fcntl(loop->backend_fd, F_SETFD, FD_CLOEXEC) == -1)
-    goto fail;
-  /* The wake is a self-pipe, not EVFILT_USER: backend_wake must be
+    return -errno;
+  /* The wake is a self-pipe, not EVFILT_USER: a wake must be
    * async-signal-safe (signals reach the loop through it) and write(2) is
    * on POSIX's list, kevent(2) is not. Under libkqueue a NOTE_TRIGGER is
    * a kevent() call that takes pthread mutexes (src/common/kevent.c), so a
    * signal landing in a thread inside kevent() would deadlock. One path
    * for every platform, so the one tested on Linux is the one shipped. */
-  if (pipe(fds) == -1)
-    goto fail;
+  if ((err = sock_pipe(fds)) < 0)
+    return err;
   loop->wake_fd = fds[0];
   loop->wake_write_fd = fds[1];
-  if (set_nonblock_cloexec(fds[0]) == -1 || set_nonblock_cloexec(fds[1]) == -1)
-    goto fail;
   EV_SET(&ch, loop->wake_fd, EVFILT_READ, EV_ADD, 0, 0, 0);
   if (kevent(loop->backend_fd, &ch, 1, NULL, 0, NULL) == -1)
-    goto fail;
+    return -errno;
   return 0;
-
-fail:
-  err = -errno;
-  backend_close(loop);
-  return err;
 }
 
 void backend_close(struct el_loop *loop) {
+  struct el_backend *be = loop->backend;
+
   if (loop->wake_write_fd != -1)
     close(loop->wake_write_fd);
   if (loop->wake_fd != -1)
@@ -286,42 +291,41 @@ void backend_close(struct el_loop *loop) {
     finish_close();
   }
   loop->wake_write_fd = loop->wake_fd = loop->backend_fd = -1;
-  free(loop->interest);
-  loop->interest = NULL;
-  loop->interest_len = 0;
-  pthread_mutex_destroy(&loop->interest_mu);
+  if (be != NULL) {
+    free(be->interest);
+    pthread_mutex_destroy(&be->interest_mu);
+    free(be);
+    loop->backend = NULL;
+  }
 }
 
-int backend_wake(struct el_loop *loop) {
-  char one = 1;
-  /* EAGAIN: the pipe is full, so the loop is already signalled. */
-  if (write(loop->wake_write_fd, &one, 1) == -1 && errno != EAGAIN)
-    return -errno;
-  return 0;
+/* Drops fd's knotes and forgets its interest. interest_mu held. */
+static void unwatch(struct el_loop *loop, struct el_interest *e, int fd) {
+  drop_knotes(loop->backend_fd, fd, e->events);
+  e->watched = 0;
+  e->events = 0;
 }
 
 void backend_forget_fd(struct el_loop *loop, int fd) {
+  struct el_backend *be = loop->backend;
   struct el_interest *e;
 
-  pthread_mutex_lock(&loop->interest_mu);
-  e = entry(loop, fd, 0);
-  if (e != NULL && e->watched) {
-    drop_knotes(loop->backend_fd, fd, e->events);
-    e->watched = 0;
-    e->events = 0;
-  }
-  pthread_mutex_unlock(&loop->interest_mu);
+  pthread_mutex_lock(&be->interest_mu);
+  e = entry(be, fd, 0);
+  if (e != NULL && e->watched)
+    unwatch(loop, e, fd);
+  pthread_mutex_unlock(&be->interest_mu);
   set_taken_error(fd, 0);
 }
 
-/* Prepares the change that arms the one-shot timer at timeout_ms from
- * the kevent() call it rides in, rounded up: a timeout may end late, never
+/* Prepares the change that arms the one-shot timer at timeout_ms from the
+ * kevent() call it rides in, rounded up: a timeout may end late, never
  * early (mio: truncation turns sub-ms timeouts into busy loops; libev:
  * timers never fire early). EV_ADD on an armed timer restarts it
  * (kevent(2) on macOS and FreeBSD >= 12; libkqueue re-arms its timerfd).
- * Returns the number of changes (0 or 1), or -errno. */
-static int arm_timer(struct el_loop *loop, double timeout_ms,
-                     struct kevent *ch) {
+ * Disarming is a call of its own. */
+int backend_timer(struct el_loop *loop, double timeout_ms) {
+  struct el_backend *be = loop->backend;
   struct kevent del;
   double units;
 
@@ -331,15 +335,14 @@ static int arm_timer(struct el_loop *loop, double timeout_ms,
      * huge timeout only makes the caller wait again. */
     if (units > (double)(INTPTR_MAX / 2))
       units = (double)(INTPTR_MAX / 2);
-    EV_SET(ch, TIMER_IDENT, EVFILT_TIMER, EV_ADD | EV_ONESHOT, TIMER_UNIT,
-           (intptr_t)units, 0);
+    EV_SET(&be->timer_change, TIMER_IDENT, EVFILT_TIMER, EV_ADD | EV_ONESHOT,
+           TIMER_UNIT, (intptr_t)units, 0);
+    be->timer_changes = 1;
     loop->timer_armed = 1;
-    return 1;
-  }
-  if (!loop->timer_armed)
     return 0;
-  /* Blocking for ever disarms a timer left from an earlier wait, which
-   * would otherwise wake us for nothing. ENOENT: it fired and was read. */
+  }
+  /* ENOENT: it fired and was read. */
+  be->timer_changes = 0;
   EV_SET(&del, TIMER_IDENT, EVFILT_TIMER, EV_DELETE, 0, 0, 0);
   if (kevent(loop->backend_fd, &del, 1, NULL, 0, NULL) == -1 &&
       errno != ENOENT)
@@ -348,17 +351,35 @@ static int arm_timer(struct el_loop *loop, double timeout_ms,
   return 0;
 }
 
+/* kevent() carrying the prepared timer change, if any. */
+static int kevent_with_timer(struct el_loop *loop, struct kevent *events,
+                             int max, const struct timespec *timeout) {
+  struct el_backend *be = loop->backend;
+  int nch = be->timer_changes;
+
+  be->timer_changes = 0;
+  return kevent(loop->backend_fd, &be->timer_change, nch, events, max,
+                timeout);
+}
+
+/* The timer's kevent: ends its armed state; an error is the wait's. */
+static int timer_fired(struct el_loop *loop, const struct kevent *kev) {
+  if (kev->flags & EV_ERROR)
+    return -(int)kev->data;
+  loop->timer_armed = 0;
+  return 0;
+}
+
+static int is_timer(const struct kevent *kev) {
+  return kev->filter == EVFILT_TIMER && kev->ident == TIMER_IDENT;
+}
+
 static const struct timespec zero_timeout = {0, 0};
 
-int backend_block(struct el_loop *loop, double timeout_ms) {
-  struct kevent ch, ev;
-  int nch, n;
+int backend_block(struct el_loop *loop) {
+  struct kevent ev;
+  int n;
 
-  if (timeout_ms == 0)
-    return 0;
-  nch = arm_timer(loop, timeout_ms, &ch);
-  if (nch < 0)
-    return nch;
   /* A kqueue fd is pollable on macOS and the BSDs, but libkqueue's is the
    * write end of a pipe (src/linux/platform.c: the close detector), which
    * poll(2) never reports readable. So the waiter asks kevent() for one
@@ -366,68 +387,62 @@ int backend_block(struct el_loop *loop, double timeout_ms) {
    * reported again to the loop's own el_poller_wait, and the wake pipe is
    * drained only there. Reading the timer here is what ending the block
    * means. */
-  n = kevent(loop->backend_fd, &ch, nch, &ev, 1, NULL);
+  n = kevent_with_timer(loop, &ev, 1, NULL);
   if (n == -1)
     return -errno;
-  if (n == 1 && ev.filter == EVFILT_TIMER && ev.ident == TIMER_IDENT) {
-    if (ev.flags & EV_ERROR)
-      return -(int)ev.data;
-    loop->timer_armed = 0;
-  }
+  return n == 1 && is_timer(&ev) ? timer_fired(loop, &ev) : 0;
+}
+
+/* kqueue's wake pipe and the kqueue itself are loop.c's to check. */
+int backend_owns_fd(struct el_loop *loop, int fd) {
+  (void)loop;
+  (void)fd;
   return 0;
 }
 
-int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
-  struct el_loop *loop = loop_acquire(id);
+int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
+  struct el_backend *be = loop->backend;
   struct kevent ch[2 * NFILTERS], rc[2 * NFILTERS];
   struct el_interest *e;
   struct stat st;
   uint32_t from;
   int i, n, r = 0;
 
-  if (loop == NULL)
-    return -ESTALE;
-  if (op != EL_CTL_ADD && op != EL_CTL_MOD && op != EL_CTL_DEL) {
-    loop_release(loop);
-    return -EINVAL;
-  }
-  events &= EL_READ | EL_WRITE | EL_PRI;
-  if (fd < 0 || fstat(fd, &st) == -1) {
-    loop_release(loop);
-    return -EBADF;
+  if (fstat(fd, &st) == -1) {
+    r = -errno;
+    /* kqueue(2): "Calling close() on a file descriptor will remove any
+     * kevents that reference the descriptor"; a DEL still forgets it, as
+     * epoll's backend does, and reports the error. */
+    if (op == EL_CTL_DEL) {
+      pthread_mutex_lock(&be->interest_mu);
+      e = entry(be, fd, 0);
+      if (e != NULL && e->watched)
+        unwatch(loop, e, fd);
+      pthread_mutex_unlock(&be->interest_mu);
+    }
+    return op == EL_CTL_CHECK ? 0 : r;
   }
   /* epoll_ctl(2): "EPERM The target file fd does not support epoll. This
    * error can occur if fd refers to, for example, a regular file or a
    * directory." kqueue accepts regular files (always readable); refuse
    * them the same way, so the caller sees one error on every OS. */
-  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-    loop_release(loop);
+  if (op != EL_CTL_CHECK && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
     return -EPERM;
-  }
-  /* epoll_ctl(2): EINVAL when fd is the epoll fd itself. */
-  if (fd == loop->backend_fd) {
-    loop_release(loop);
-    return -EINVAL;
-  }
-  pthread_mutex_lock(&loop->interest_mu);
-  e = entry(loop, fd, op == EL_CTL_ADD);
+  pthread_mutex_lock(&be->interest_mu);
+  e = entry(be, fd, op == EL_CTL_ADD);
   if (e == NULL) {
-    r = op == EL_CTL_ADD ? -ENOMEM : -ENOENT;
+    r = op == EL_CTL_ADD ? -ENOMEM : op == EL_CTL_CHECK ? 0 : -ENOENT;
     goto out;
   }
-  if (fd == loop->wake_fd || fd == loop->wake_write_fd) {
-    /* Internal fds are already in the set, as epoll would say. */
-    r = op == EL_CTL_ADD ? -EEXIST : -EPERM;
+  if (op == EL_CTL_CHECK) {
+    r = e->watched && same_file(e, &st);
     goto out;
   }
-  if (e->watched && !same_file(e, &st)) {
-    /* Closed without DEL and the number reused: the old knotes (kept by
-     * libkqueue, gone on a native kqueue) are dropped, as epoll drops an
-     * entry when its file closes. */
-    drop_knotes(loop->backend_fd, fd, e->events);
-    e->watched = 0;
-    e->events = 0;
-  }
+  /* Closed without DEL and the number reused: the old knotes (kept by
+   * libkqueue, gone on a native kqueue) are dropped, as epoll drops an
+   * entry when its file closes. */
+  if (e->watched && !same_file(e, &st))
+    unwatch(loop, e, fd);
   if (op == EL_CTL_ADD && e->watched) {
     r = -EEXIST;
     goto out;
@@ -471,8 +486,7 @@ int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
   e->ino = st.st_ino;
 
 out:
-  pthread_mutex_unlock(&loop->interest_mu);
-  loop_release(loop);
+  pthread_mutex_unlock(&be->interest_mu);
   return r;
 }
 
@@ -530,61 +544,33 @@ static int find_pair(const int32_t *out, int count, int fd) {
   return -1;
 }
 
-int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
-                       double timeout_ms) {
-  struct el_loop *loop;
-  struct kevent events[MAX_KEVENTS], ch;
-  uint8_t eof[MAX_KEVENTS];
-  char drain[64];
-  int n, nch = 0, i, count = 0, woke = 0;
+int backend_wait(struct el_loop *loop, int32_t *out, int max, int block,
+                 int *woke) {
+  struct el_backend *be = loop->backend;
+  struct kevent events[EL_MAX_EVENTS];
+  uint8_t eof[EL_MAX_EVENTS];
+  int n, i, count = 0, err = 0;
 
-  /* One pair is kept for the wake pseudo-event. */
-  if (max < 2)
-    return -EINVAL;
-  loop = loop_acquire(id);
-  if (loop == NULL)
-    return -ESTALE;
-  if (max > MAX_KEVENTS)
-    max = MAX_KEVENTS;
-  if (timeout_ms != 0) {
-    nch = arm_timer(loop, timeout_ms, &ch);
-    if (nch < 0) {
-      loop_release(loop);
-      return nch;
-    }
-  }
   /* The timer change rides in the wait itself: one system call. */
-  n = kevent(loop->backend_fd, &ch, nch, events, max - 1,
-             timeout_ms == 0 ? &zero_timeout : NULL);
-  if (n == -1) {
-    n = -errno;
-    loop_release(loop);
-    return n;
-  }
-  pthread_mutex_lock(&loop->interest_mu);
+  n = kevent_with_timer(loop, events, max, block ? NULL : &zero_timeout);
+  if (n == -1)
+    return -errno;
+  pthread_mutex_lock(&be->interest_mu);
   for (i = 0; i < n; i++) {
     const struct kevent *kev = &events[i];
     struct el_interest *e;
     int fd = (int)kev->ident, k;
 
-    if (kev->filter == EVFILT_TIMER && kev->ident == TIMER_IDENT) {
-      if (kev->flags & EV_ERROR) {
-        pthread_mutex_unlock(&loop->interest_mu);
-        loop_release(loop);
-        return -(int)kev->data;
-      }
-      loop->timer_armed = 0;
+    if (is_timer(kev)) {
+      if ((err = timer_fired(loop, kev)) < 0)
+        break;
       continue;
     }
     if (kev->filter == EVFILT_READ && fd == loop->wake_fd) {
-      /* Drain, then clear the flag (as epoll.c does, and why). */
-      while (read(loop->wake_fd, drain, sizeof(drain)) > 0)
-        ;
-      atomic_store(&loop->wake_pending, 0);
-      woke = 1;
+      *woke = 1;
       continue;
     }
-    e = entry(loop, fd, 0);
+    e = entry(be, fd, 0);
     if (e == NULL || !e->watched ||
         (e->events & filter_to_bit(kev->filter)) == 0) {
       /* A knote the caller no longer has (libkqueue keeps those of fds
@@ -607,26 +593,26 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
     if ((kev->flags & EV_EOF) && kev->fflags != 0)
       keep_sock_error(fd, kev->fflags);
   }
-  for (i = 0; i < count; i++) {
+  for (i = 0; err == 0 && i < count; i++) {
     struct el_interest *e;
     struct stat st;
     int fd = out[2 * i];
 
     if (!eof[i])
       continue;
-    e = entry(loop, fd, 0);
+    e = entry(be, fd, 0);
     if (fstat(fd, &st) == -1 || !same_file(e, &st)) {
       /* The fd was closed (and maybe reused) without DEL: a stale knote
        * that would report EV_EOF for ever under libkqueue. */
-      drop_knotes(loop->backend_fd, fd, e->events);
-      e->watched = 0;
-      e->events = 0;
+      unwatch(loop, e, fd);
       out[2 * i + 1] = 0;
       continue;
     }
     out[2 * i + 1] = eof_to_events(fd, e->events, out[2 * i + 1]);
   }
-  pthread_mutex_unlock(&loop->interest_mu);
+  pthread_mutex_unlock(&be->interest_mu);
+  if (err < 0)
+    return err;
   /* Pairs left empty above are squeezed out. */
   for (i = 0, n = 0; i < count; i++)
     if (out[2 * i + 1] != 0) {
@@ -634,12 +620,5 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
       out[2 * n + 1] = out[2 * i + 1];
       n++;
     }
-  count = n;
-  if (woke) {
-    out[2 * count] = -1;
-    out[2 * count + 1] = (int32_t)loop_take_wake_bits(loop);
-    count++;
-  }
-  loop_release(loop);
-  return count;
+  return n;
 }

@@ -1,4 +1,5 @@
-/* loop.c: the table of open loops, wake-ups and the hosted waiter thread.
+/* loop.c: the table of open loops, wake-ups, the poll path shared by the
+ * backends (el_poller_ctl, el_poller_wait) and the hosted waiter thread.
  *
  * A loop lives in a fixed slot of a static table, so a stale id can always
  * be checked against the slot's generation instead of following a freed
@@ -6,6 +7,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -45,6 +47,31 @@ void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
   pthread_mutex_unlock(&table_mu);
 }
 
+static int is_own_fd(struct el_loop *loop, int fd) {
+  return fd == loop->backend_fd || fd == loop->wake_fd ||
+         fd == loop->wake_write_fd || backend_owns_fd(loop, fd);
+}
+
+int loop_owns_fd(int fd) {
+  int i, owned = 0;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS && !owned; i++)
+    if (atomic_load(&loops[i].gen) != 0)
+      owned = is_own_fd(&loops[i], fd);
+  pthread_mutex_unlock(&table_mu);
+  return owned;
+}
+
+/* Makes the loop's wait return; async-signal-safe. Eight bytes: what an
+ * eventfd takes, and one atomic write (under PIPE_BUF) to a pipe. */
+static int write_wake(struct el_loop *loop) {
+  uint64_t one = 1;
+  /* EAGAIN: the counter or the pipe is full, so the loop is signalled. */
+  if (write(loop->wake_write_fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+    return -errno;
+  return 0;
+}
+
 int32_t el_loop_count(void) {
   int n;
   pthread_mutex_lock(&table_mu);
@@ -75,8 +102,9 @@ int32_t el_loop_open(void) {
 
   loop->backend_fd = -1;
   loop->wake_fd = -1;
-  loop->timer_fd = -1;
+  loop->wake_write_fd = -1;
   loop->timer_armed = 0;
+  loop->backend = NULL;
   atomic_store(&loop->wake_pending, 0);
   atomic_store(&loop->wake_bits, 0);
   loop->thread_started = 0;
@@ -87,6 +115,7 @@ int32_t el_loop_open(void) {
   loop->id = (int32_t)((gen << EL_SLOT_BITS) | (uint32_t)i);
   err = backend_open(loop);
   if (err < 0) {
+    backend_close(loop);
     pthread_mutex_unlock(&table_mu);
     return err;
   }
@@ -112,7 +141,7 @@ int32_t el_loop_close(int32_t id) {
   /* Whoever blocks on the poller (the waiter thread, an el_loop_block
    * caller) returns now. The waiter thread's waker never waits for the JS
    * thread (see el_loop_park), so joining it cannot deadlock. */
-  backend_wake(loop);
+  write_wake(loop);
   if (loop->thread_started) {
     pthread_mutex_lock(&loop->mu);
     loop->closing = 1;
@@ -143,7 +172,7 @@ int loop_wake_bits(struct el_loop *loop, unsigned bits) {
   atomic_fetch_or(&loop->wake_bits, bits);
   /* One write per burst: the loop clears wake_pending when it drains. */
   if (atomic_exchange(&loop->wake_pending, 1) == 0)
-    return backend_wake(loop);
+    return write_wake(loop);
   return 0;
 }
 
@@ -163,13 +192,102 @@ int32_t el_loop_wake(int32_t id) {
   return err;
 }
 
+/* Arms the timer for a wait of timeout_ms: a positive timeout arms it;
+ * blocking for ever disarms one left from an earlier wait, which would
+ * otherwise wake us for nothing; polling (0) leaves it alone. */
+static int arm_timer(struct el_loop *loop, double timeout_ms) {
+  if (timeout_ms > 0 || (timeout_ms < 0 && loop->timer_armed))
+    return backend_timer(loop, timeout_ms);
+  return 0;
+}
+
+/* Blocks until the poller has something to report or timeout_ms passes. */
+static int block(struct el_loop *loop, double timeout_ms) {
+  int err;
+
+  if (timeout_ms == 0)
+    return 0;
+  err = arm_timer(loop, timeout_ms);
+  return err < 0 ? err : backend_block(loop);
+}
+
+int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
+  struct el_loop *loop;
+  int r;
+
+  if (op < EL_CTL_ADD || op > EL_CTL_CHECK)
+    return -EINVAL;
+  if (fd < 0)
+    return -EBADF;
+  loop = loop_acquire(id);
+  if (loop == NULL)
+    return -ESTALE;
+  /* epoll_ctl(2) answers EINVAL for the epoll fd itself; the wake and
+   * timer fds are refused the same way, as a MOD would hijack them. */
+  if (is_own_fd(loop, fd)) {
+    loop_release(loop);
+    return -EINVAL;
+  }
+  events &= EL_READ | EL_WRITE | EL_PRI;
+  r = backend_ctl(loop, op, fd, events);
+  /* Registration that cannot go stale, as libev (ev_epoll.c,
+   * epoll_modify) and libuv (linux.c, uv__io_poll) retry. EEXIST: the
+   * kernel still has this file under fd, registered before the caller
+   * forgot it. ENOENT: fd was closed behind the loop's back (the kernel
+   * dropped the registration) and its number now names another file. */
+  if (op == EL_CTL_ADD && r == -EEXIST)
+    r = backend_ctl(loop, EL_CTL_MOD, fd, events);
+  else if (op == EL_CTL_MOD && r == -ENOENT)
+    r = backend_ctl(loop, EL_CTL_ADD, fd, events);
+  loop_release(loop);
+  return r;
+}
+
+int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
+                       double timeout_ms) {
+  struct el_loop *loop;
+  uint64_t drained[8];
+  int n, woke = 0;
+
+  /* One pair is kept for the wake pseudo-event. */
+  if (max < 2)
+    return -EINVAL;
+  loop = loop_acquire(id);
+  if (loop == NULL)
+    return -ESTALE;
+  if (max > EL_MAX_EVENTS)
+    max = EL_MAX_EVENTS;
+  n = arm_timer(loop, timeout_ms);
+  if (n == 0)
+    n = backend_wait(loop, out, max - 1, timeout_ms != 0, &woke);
+  if (n >= 0 && woke) {
+    /* Drain the wake fd, then clear the flag. The other order loses
+     * wakes: a waker that sets the flag and writes between the clear and
+     * the read has its write consumed here, leaving the flag set with an
+     * empty fd, so every later waker skips its write and the loop sleeps
+     * through them. In this order a waker that finds the flag still set
+     * is covered by the caller's work after this returns (it drains what
+     * was queued before the flag was seen). A short read means empty
+     * (an eventfd reads whole; EAGAIN: drained by an earlier pass). */
+    while (read(loop->wake_fd, drained, sizeof(drained)) ==
+           (ssize_t)sizeof(drained))
+      ;
+    atomic_store(&loop->wake_pending, 0);
+    out[2 * n] = -1;
+    out[2 * n + 1] = (int32_t)loop_take_wake_bits(loop);
+    n++;
+  }
+  loop_release(loop);
+  return n;
+}
+
 int32_t el_loop_block(int32_t id, double timeout_ms) {
   struct el_loop *loop = loop_acquire(id);
   int err;
 
   if (loop == NULL)
     return -ESTALE;
-  err = backend_block(loop, timeout_ms);
+  err = block(loop, timeout_ms);
   loop_release(loop);
   return err;
 }
@@ -206,7 +324,7 @@ static void *waiter_main(void *arg) {
     timeout = loop->park_timeout;
     pthread_mutex_unlock(&loop->mu);
 
-    while (backend_block(loop, timeout) == -EINTR)
+    while (block(loop, timeout) == -EINTR)
       ;
 
     pthread_mutex_lock(&loop->mu);

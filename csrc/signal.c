@@ -334,35 +334,29 @@ static const char *const names[] = {
 };
 
 int32_t el_signal_name(int32_t signo, char *buf, int32_t len) {
-  char tmp[16];
-  int n;
+  char tmp[24];
 
-  if (len <= 0 || signo < 1 || signo > el_signal_max())
+  if (signo < 1 || signo > el_signal_max())
     return -EINVAL;
   if ((size_t)signo < sizeof(names) / sizeof(names[0]) && names[signo])
-    n = snprintf(tmp, sizeof(tmp), "%s", names[signo]);
-  else if (signo == FIRST_APP_RT)
-    n = snprintf(tmp, sizeof(tmp), "SIGRTMIN");
-  else if (signo > FIRST_APP_RT && signo == el_signal_max())
-    n = snprintf(tmp, sizeof(tmp), "SIGRTMAX");
-  else if (signo > FIRST_APP_RT)
-    n = snprintf(tmp, sizeof(tmp), "SIGRTMIN+%d", signo - FIRST_APP_RT);
-  else
+    return copy_out(names[signo], buf, len);
+  if (signo == FIRST_APP_RT)
+    return copy_out("SIGRTMIN", buf, len);
+  if (signo > FIRST_APP_RT && signo == el_signal_max())
+    return copy_out("SIGRTMAX", buf, len);
+  if (signo < FIRST_APP_RT)
     return -EINVAL;
-  if (n >= len)
-    n = len - 1;
-  memcpy(buf, tmp, (size_t)n);
-  buf[n] = '\0';
-  return n;
+  snprintf(tmp, sizeof(tmp), "SIGRTMIN+%d", signo - FIRST_APP_RT);
+  return copy_out(tmp, buf, len);
 }
 
 int32_t el_signal_add(int32_t id, int32_t signo) {
   struct el_loop *loop;
   struct sig_slot *s;
-  int slot, err = 0;
+  int slot, err = 0, refusal = el_signal_refusal(signo);
 
-  if (el_signal_refusal(signo) != EL_SIGNAL_OK)
-    return el_signal_refusal(signo) < 0 ? -EINVAL : -EPERM;
+  if (refusal != EL_SIGNAL_OK)
+    return refusal < 0 ? -EINVAL : -EPERM;
   loop = loop_acquire(id);
   if (loop == NULL)
     return -ESTALE;

@@ -7,16 +7,28 @@
  * @module
  */
 import { type Binding, type Lib, type NativeType, symbols } from "./symbols.ts";
+import {
+  type ForeignBinding,
+  type Pointer,
+  type RawCall,
+  type RawFunction,
+  type RawType,
+  toBigInt,
+  toNumber,
+} from "./foreign.ts";
 
 interface BunFfi {
   dlopen(
     path: string,
     defs: Record<string, { args: string[]; returns: string }>,
-  ): { symbols: unknown };
+  ): { symbols: unknown; close(): void };
   JSCallback: new (
     fn: (...args: never[]) => unknown,
     def: { args: string[]; returns: string; threadsafe: boolean },
-  ) => { ptr: unknown };
+  ) => { ptr: unknown; close(): void };
+  ptr(buffer: ArrayBufferView): number;
+  toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
+  CString: new (pointer: number, offset?: number) => { toString(): string };
 }
 
 const isBun = "Bun" in globalThis;
@@ -38,6 +50,107 @@ function toBunTable(): Record<string, { args: string[]; returns: string }> {
     };
   }
   return out;
+}
+
+/** Bun's spelling of each foreign type: 64-bit sizes come back as numbers
+ * from the `_fast` kinds, pointers and buffers are both "ptr". */
+const bunForeignTypes: Record<RawType, string> = {
+  i8: "i8",
+  u8: "u8",
+  i16: "i16",
+  u16: "u16",
+  i32: "i32",
+  u32: "u32",
+  i64: "i64",
+  u64: "u64",
+  isize: "i64_fast",
+  usize: "u64_fast",
+  f32: "f32",
+  f64: "f64",
+  bool: "bool",
+  pointer: "ptr",
+  buffer: "ptr",
+  function: "function",
+  void: "void",
+};
+
+/** Bun hands pointers back as numbers (NULL as null or 0) and 64-bit
+ * integers as bigints or numbers: one shape each. */
+function normaliser(type: RawType): ((value: unknown) => unknown) | undefined {
+  if (type === "i64" || type === "u64") return toBigInt;
+  if (type === "isize" || type === "usize") return toNumber;
+  if (type === "pointer") return (value) => value === 0 ? null : value;
+  return undefined;
+}
+
+/**
+ * Bun keys a symbol table by C name, so entries that share one symbol (a
+ * variadic function declared once per argument type) are opened in rounds:
+ * the n-th entry of each name goes to the n-th `dlopen`.
+ */
+function rounds(functions: Record<string, RawFunction>): Map<string, RawFunction>[] {
+  const out: Map<string, RawFunction>[] = [new Map()]; // always open once
+  const used = new Map<string, number>();
+  for (const [key, f] of Object.entries(functions)) {
+    const n = used.get(f.name) ?? 0;
+    used.set(f.name, n + 1);
+    (out[n] ??= new Map()).set(key, f);
+  }
+  return out;
+}
+
+function foreignBinding(ffi: BunFfi): ForeignBinding {
+  return {
+    open(path, functions) {
+      const calls: Record<string, RawCall> = {};
+      const opened: { close(): void }[] = [];
+      try {
+        for (const round of rounds(functions)) {
+          const table: Record<string, { args: string[]; returns: string }> = {};
+          for (const f of round.values()) {
+            table[f.name] = {
+              args: f.parameters.map((t) => bunForeignTypes[t]),
+              returns: bunForeignTypes[f.result],
+            };
+          }
+          const library = ffi.dlopen(path, table);
+          opened.push(library);
+          const raw = library.symbols as Record<string, RawCall>;
+          for (const [key, f] of round) {
+            const call = raw[f.name];
+            const fix = normaliser(f.result);
+            calls[key] = fix === undefined ? call : (...args) => fix(call(...args));
+          }
+        }
+      } catch (error) {
+        for (const library of opened) library.close();
+        throw error;
+      }
+      return { functions: calls, close: () => opened.forEach((l) => l.close()) };
+    },
+    callback(signature, fn) {
+      const fixes = signature.parameters.map(normaliser);
+      const toC = signature.result === "pointer"
+        ? (value: unknown) => value ?? 0
+        : (value: unknown) => value;
+      const wrapped = (...args: unknown[]) =>
+        toC(fn(...args.map((a, i) => fixes[i] === undefined ? a : fixes[i]!(a))));
+      const callback = new ffi.JSCallback(wrapped as (...args: never[]) => unknown, {
+        args: signature.parameters.map((t) => bunForeignTypes[t]),
+        returns: bunForeignTypes[signature.result],
+        threadsafe: false,
+      });
+      return { pointer: callback.ptr as Pointer, close: () => callback.close() };
+    },
+    pointerOf: (buffer) => ffi.ptr(buffer) as unknown as Pointer,
+    value: (pointer) => BigInt((pointer ?? 0) as unknown as number),
+    fromValue: (address) => address === 0n ? null : Number(address) as unknown as Pointer,
+    copyInto(pointer, offset, into) {
+      const source = ffi.toArrayBuffer(pointer as unknown as number, offset, into.length);
+      into.set(new Uint8Array(source));
+    },
+    cString: (pointer, offset) => new ffi.CString(pointer as unknown as number, offset).toString(),
+  };
 }
 
 interface BunTimer {
@@ -71,6 +184,7 @@ function settle(id: number): void {
 /** Makes the Bun binding (call only under Bun). */
 export function bunBinding(): Binding {
   return {
+    foreign: foreignBinding(ffi!),
     runtime: "bun",
     version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
     os: proc.platform,

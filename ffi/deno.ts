@@ -9,23 +9,104 @@
  */
 import type { Binding, Lib, SymbolSpec } from "./symbols.ts";
 import { symbols } from "./symbols.ts";
+import {
+  type ForeignBinding,
+  type Pointer,
+  type RawCall,
+  type RawType,
+  toBigInt,
+  toNumber,
+} from "./foreign.ts";
 
 interface DenoFfiSpec {
+  name?: string;
   parameters: string[];
   result: string;
   nonblocking?: boolean;
 }
 
+interface DenoPointerApi {
+  of(buffer: ArrayBufferView): Pointer | null;
+  value(pointer: Pointer | null): number | bigint;
+  create(address: bigint): Pointer | null;
+}
+
+interface DenoPointerViewApi {
+  getCString(pointer: Pointer, offset?: number): string;
+  copyInto(pointer: Pointer, into: Uint8Array, offset?: number): void;
+}
+
+interface DenoCallback {
+  pointer: Pointer;
+  close(): void;
+}
+
 interface DenoApi {
   version: { deno: string };
   build: { os: string };
-  dlopen(path: string, symbols: Record<string, DenoFfiSpec>): { symbols: unknown };
+  dlopen(
+    path: string,
+    symbols: Record<string, DenoFfiSpec>,
+  ): { symbols: unknown; close(): void };
+  UnsafePointer: DenoPointerApi;
+  UnsafePointerView: DenoPointerViewApi;
+  UnsafeCallback: new (
+    def: { parameters: string[]; result: string },
+    fn: RawCall,
+  ) => DenoCallback;
   permissions: { querySync(desc: { name: "env"; variable: string }): { state: string } };
   env: { get(name: string): string | undefined };
 }
 
 function toDeno(spec: SymbolSpec): DenoFfiSpec {
   return { parameters: [...spec.parameters], result: spec.result };
+}
+
+/** Deno hands 64-bit integers back as number or bigint: one shape each. */
+function normaliser(type: RawType): ((value: unknown) => unknown) | undefined {
+  if (type === "i64" || type === "u64") return toBigInt;
+  if (type === "isize" || type === "usize") return toNumber;
+  return undefined;
+}
+
+/** Wraps `call` so its 64-bit result comes back in one shape. */
+function normalised(call: RawCall, result: RawType): RawCall {
+  const fix = normaliser(result);
+  return fix === undefined ? call : (...args) => fix(call(...args));
+}
+
+function foreignBinding(deno: DenoApi): ForeignBinding {
+  return {
+    open(path, functions) {
+      const table: Record<string, DenoFfiSpec> = {};
+      for (const [key, f] of Object.entries(functions)) {
+        table[key] = { name: f.name, parameters: [...f.parameters], result: f.result };
+      }
+      const library = deno.dlopen(path, table);
+      const raw = library.symbols as Record<string, RawCall>;
+      const calls: Record<string, RawCall> = {};
+      for (const [key, f] of Object.entries(functions)) {
+        calls[key] = normalised(raw[key], f.result);
+      }
+      return { functions: calls, close: () => library.close() };
+    },
+    callback(signature, fn) {
+      const fixes = signature.parameters.map(normaliser);
+      const wrapped: RawCall = fixes.every((f) => f === undefined)
+        ? fn
+        : (...args) => fn(...args.map((a, i) => fixes[i] === undefined ? a : fixes[i]!(a)));
+      const callback = new deno.UnsafeCallback(
+        { parameters: [...signature.parameters], result: signature.result },
+        wrapped,
+      );
+      return { pointer: callback.pointer, close: () => callback.close() };
+    },
+    pointerOf: (buffer) => deno.UnsafePointer.of(buffer),
+    value: (pointer) => BigInt(deno.UnsafePointer.value(pointer)),
+    fromValue: (address) => deno.UnsafePointer.create(address),
+    copyInto: (pointer, offset, into) => deno.UnsafePointerView.copyInto(pointer, into, offset),
+    cString: (pointer, offset) => deno.UnsafePointerView.getCString(pointer, offset),
+  };
 }
 
 /** Makes the Deno binding (call only under Deno). */
@@ -38,6 +119,7 @@ export function denoBinding(): Binding {
   // that thread) could deadlock.
   const blockers = new Map<Lib, (id: number, timeoutMs: number) => Promise<number>>();
   return {
+    foreign: foreignBinding(deno),
     runtime: "deno",
     version: deno.version.deno,
     os: deno.build.os,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { ForeignBinding } from "./foreign.ts";
 
 /** The only types that cross the ABI: int32, uint32, f64, buffers, and the
  * waker function pointer handed to the shim once per loop. */
@@ -33,6 +34,13 @@ export const symbols = {
       "i32", // int32_t len
     ],
     result: "i32", // length, or -EINVAL for an unknown errno
+  },
+  el_errno: { parameters: [], result: "i32" }, // this thread's errno now
+  el_set_errno: {
+    parameters: [
+      "i32", // int32_t err
+    ],
+    result: "void",
   },
   el_strerror: {
     parameters: [
@@ -180,12 +188,6 @@ export const symbols = {
     ],
     result: "i32", // the new fd
   },
-  el_fd_is_regular: {
-    parameters: [
-      "i32", // int32_t fd
-    ],
-    result: "i32", // 1 or 0
-  },
   el_tcp_listen: {
     parameters: [
       "buffer", // const char *host: NUL-terminated numeric address
@@ -325,4 +327,6 @@ export interface Binding {
   forget(id: number): void;
   /** An environment variable, or undefined when unset or not permitted. */
   env(name: string): string | undefined;
+  /** Opens the user's own C libraries (`src/native_library.ts`). */
+  readonly foreign: ForeignBinding;
 }

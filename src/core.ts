@@ -148,20 +148,24 @@ export class LoopCore {
   /**
    * Registers `interest` for `watch` (0 removes the fd from the poller and
    * forgets the watch, unless `keep`: then the watch still owns the fd,
-   * paused, without keeping the loop alive). Returns 0 or -errno; state
-   * changes only on success.
+   * paused, without keeping the loop alive). Returns 0 or -errno. A
+   * refused ADD or MOD changes nothing; a failed DEL (the fd was closed
+   * behind the loop's back, the kernel dropped its registration) forgets
+   * the watch all the same and returns the error for the caller to report.
+   * `renew` re-registers an unchanged interest too: the shim turns a MOD on
+   * a number closed and reused into an ADD, so the watch follows the file
+   * now under `fd`.
    */
-  setInterest(watch: FdWatch, interest: number, keep = false): number {
+  setInterest(watch: FdWatch, interest: number, renew = false, keep = false): number {
     const fd = watch.fd;
     const known = this.#watches[fd] === watch;
     let result = 0;
+    let removal = 0;
     if (interest === 0) {
-      // A failed DEL (the fd was closed by other means) still removes the
-      // watch: the kernel dropped it already.
-      if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, fd, 0);
+      if (watch.interest !== 0) removal = this.poller.ctl(Ctl.DEL, fd, 0);
     } else if (watch.interest === 0) {
       result = this.poller.ctl(Ctl.ADD, fd, interest);
-    } else if (watch.interest !== interest) {
+    } else if (watch.interest !== interest || renew) {
       result = this.poller.ctl(Ctl.MOD, fd, interest);
     }
     if (result < 0) return result;
@@ -173,7 +177,7 @@ export class LoopCore {
         this.#watchCount--;
       }
       if (this.#parked) this.#nudge();
-      return 0;
+      return removal < 0 ? removal : 0;
     }
     if (!known) {
       this.#watches[fd] = watch;
@@ -181,7 +185,35 @@ export class LoopCore {
     }
     if (interest !== 0) this.#activeCount++;
     if (this.#parked) this.#nudge();
-    return 0;
+    return removal < 0 ? removal : 0;
+  }
+
+  /**
+   * Whether `fd`'s watch went stale: the fd was closed behind the loop's
+   * back (maybe its number reused), so the kernel no longer watches the
+   * file it was registered for. False when `fd` has no watch.
+   */
+  isStale(fd: number): boolean {
+    // A paused watch has nothing registered that could go stale.
+    const watch = this.#watches[fd];
+    return watch !== undefined && watch.interest !== 0 &&
+      this.poller.ctl(Ctl.CHECK, fd, 0) === 0;
+  }
+
+  /**
+   * Drops every watch on `fd` without closing it: its handlers are
+   * cancelled and the poller forgets the fd. The call to make before a
+   * library closes or replaces a socket the loop watches. Returns whether
+   * `fd` had a watch.
+   */
+  forget(fd: number): boolean {
+    const watch = this.#watches[fd];
+    if (watch === undefined) return false;
+    // Called after the close, the DEL fails: nothing is left to undo then.
+    if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, fd, 0);
+    this.forgetFd(fd);
+    if (this.#parked) this.#nudge();
+    return true;
   }
 
   /** Forgets `fd` without a poller call (the shim already dropped it). */

@@ -13,10 +13,42 @@ function readText(n: number): string {
   return decoder.decode(text.subarray(0, Math.max(0, n)));
 }
 
-/** The symbolic name of a positive errno ("EBADF"), or "E<number>". */
+/**
+ * The symbolic name of an errno ("EBADF"), or "E<number>" for one without
+ * a name here. The numbers differ between OSes; compare names. A negative
+ * errno (the shim's and many C libraries' `-errno` results) reads the same.
+ *
+ * @example
+ * ```ts
+ * import { errnoName } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(errnoName(9), "EBADF"); // Linux and macOS
+ * assertEquals(errnoName(-9), "EBADF");
+ * ```
+ */
 export function errnoName(errno: number): string {
+  if (typeof errno !== "number" || !Number.isInteger(errno)) {
+    throw new TypeError(`Cannot name errno ${String(errno)}: expected an integer`);
+  }
   const n = lib.el_errno_name(errno, text, text.length);
-  return n < 0 ? `E${errno}` : readText(n);
+  return n < 0 ? `E${Math.abs(errno)}` : readText(n);
+}
+
+let numbers: Map<string, number> | undefined;
+
+/** The positive errno for a name ("EEXIST"), from the shim's table. */
+export function errnoNumber(name: string): number {
+  if (numbers === undefined) {
+    numbers = new Map();
+    for (let errno = 1; errno < 256; errno++) {
+      const n = lib.el_errno_name(errno, text, text.length);
+      if (n > 0 && !numbers.has(readText(n))) numbers.set(readText(n), errno);
+    }
+  }
+  const errno = numbers.get(name);
+  if (errno === undefined) throw new Error(`Cannot find errno ${name} in the shim's table`);
+  return errno;
 }
 
 /** The C library's text for a positive errno. */
@@ -72,10 +104,13 @@ export function check(result: number, syscall: string, context: string): number 
   return result;
 }
 
-/** The SystemError for a refused watch, with a clear word for EPERM. */
+/**
+ * The SystemError for a refused watch, with a clear word for EPERM and
+ * for the loop's own fds (EINVAL).
+ */
 export function watchError(errno: number, action: string, fd: number): SystemError {
-  const eperm = new SystemError(errno, "epoll_ctl", action);
-  if (eperm.code === "EPERM") {
+  const error = new SystemError(errno, "epoll_ctl", action);
+  if (error.code === "EPERM") {
     return new SystemError(
       errno,
       "epoll_ctl",
@@ -83,5 +118,39 @@ export function watchError(errno: number, action: string, fd: number): SystemErr
       `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
     );
   }
-  return eperm;
+  if (error.code === "EINVAL") {
+    return new SystemError(
+      errno,
+      "epoll_ctl",
+      action,
+      `fd ${fd} is the loop's own poller, wake or timer fd`,
+    );
+  }
+  return error;
+}
+
+/**
+ * The SystemError for a removal the kernel could not make: the fd was
+ * closed (EBADF), or closed and its number reused (ENOENT), while still
+ * watched. The watch is gone all the same.
+ */
+export function removalError(errno: number, action: string, fd: number): SystemError {
+  const code = errnoName(errno);
+  const what = code === "EBADF"
+    ? `fd ${fd} was closed while watched`
+    : code === "ENOENT"
+    ? `fd ${fd} was closed while watched and its number reused`
+    : undefined;
+  if (what === undefined) return new SystemError(errno, "epoll_ctl", action);
+  return new SystemError(
+    errno,
+    "epoll_ctl",
+    action,
+    `${what} (the watch is dropped; call forget(fd) before a library closes a watched fd)`,
+  );
+}
+
+/** The SystemError (code EEXIST) for a second watch of the same kind. */
+export function alreadyWatched(action: string): SystemError {
+  return new SystemError(errnoNumber("EEXIST"), "epoll_ctl", action, "fd is already watched");
 }

@@ -7,7 +7,7 @@
 import { LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { watchError } from "./errors.ts";
+import { alreadyWatched, removalError, watchError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
 import { Events, NativePoller, type Poller } from "./poller.ts";
 import {
@@ -591,14 +591,15 @@ export class EventLoop {
     checkFd(fd, action);
     checkCallback(callback, `add ${kind} for fd ${fd}`);
     const core = this.#core;
+    // A watch whose fd was closed behind the loop's back (its number maybe
+    // reused) is dropped: its callbacks must not see the new file.
+    if (core.watchOf(fd) !== undefined && core.isStale(fd)) core.forget(fd);
     const existing = core.watchOf(fd);
     if (existing !== undefined && !(existing instanceof ReaderWriter)) {
       throw ownedError(fd, action);
     }
     const watch = existing ?? new ReaderWriter(fd);
-    if (watch[kind] !== null) {
-      throw new Error(`${action}: fd is already watched`);
-    }
+    if (watch[kind] !== null) throw alreadyWatched(action);
     const handler = new Handler(callback, args, (h) => {
       if (watch[kind] === h) this.#removeWatcher(kind, fd);
     });
@@ -620,8 +621,46 @@ export class EventLoop {
     const handler = watch[kind]!;
     watch[kind] = null;
     retire(handler);
-    this.#core.setInterest(watch, watch.wanted());
+    const result = this.#core.setInterest(watch, watch.wanted());
+    // Removed all the same; the close behind the loop's back is reported.
+    if (result < 0) {
+      this.#report(removalError(-result, `Cannot remove ${kind} for fd ${fd}`, fd), handler);
+    }
     return true;
+  }
+
+  /**
+   * Drops the reader and the writer of `fd` without closing it (their
+   * Handlers are cancelled). Call it before a library that owns the fd
+   * closes or replaces it (libpq on host fail-over, libcurl per
+   * connection): a watch left on a closed fd keeps `run()` alive, and
+   * with a dup of the fd alive the kernel keeps reporting the old file.
+   * evloop notices a closed fd by itself only when its number is watched
+   * again (`addReader`/`addWriter` then replace the stale watch) or
+   * removed (the failed removal goes to the exception handler).
+   *
+   * @example Before a library closes its socket
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [a, b] = fd.socketpair(); // say, a library's connection
+   * loop.addReader(a, () => {});
+   * assert(loop.forget(a));
+   * fd.close(a); // the library closes it: nothing is left behind
+   * fd.close(b);
+   * await loop.run();
+   * ```
+   *
+   * @returns Whether `fd` had a reader or a writer.
+   * @throws {TypeError} If `fd` is not a number.
+   * @throws {RangeError} For a negative or non-integer fd.
+   */
+  forget(fd: number): boolean {
+    this.#alive("forget an fd");
+    checkFd(fd, `Cannot forget fd ${fd}`);
+    return this.#core.forget(fd);
   }
 
   /**

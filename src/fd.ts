@@ -2,6 +2,12 @@
  * Typed helpers over the shim's fd functions. Every fd made here is
  * non-blocking and close-on-exec; failures throw a `SystemError`.
  *
+ * Device files, FIFOs and the like are opened with `node:fs`, which gives
+ * a real fd on both runtimes; pass `O_NONBLOCK` so a read with nothing
+ * ready returns null here instead of blocking the thread:
+ * `openSync(path, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOCTTY)`.
+ * Remove its watches (or `forget` it) before `closeSync`.
+ *
  * @example A pipe
  * ```ts
  * import { fd } from "@evloop/evloop";
@@ -20,7 +26,7 @@
  */
 import { lib } from "../ffi/load.ts";
 import { liveCores } from "./core.ts";
-import { check, errnoName, SystemError } from "./errors.ts";
+import { check, errnoName, errnoNumber, SystemError } from "./errors.ts";
 import { describe } from "./handler.ts";
 import { checkFd } from "./validate.ts";
 
@@ -102,12 +108,17 @@ export function socketpair(): [number, number] {
  *
  * @returns Bytes read, 0 at end of file, or null when nothing is available
  * now (EAGAIN).
+ * @throws {RangeError} For an empty buffer: read(2) would return 0, which
+ * reads as end of file.
  * @throws {SystemError} For any other failure.
  */
 export function read(fd: number, buf: Uint8Array): number | null {
   const action = `Cannot read from fd ${fd}`;
   checkFd(fd, action);
   checkBuffer(buf, action);
+  if (buf.length === 0) {
+    throw new RangeError(`${action}: the buffer is empty (0 would read as end of file)`);
+  }
   const n = lib.el_fd_read(fd, buf, buf.length);
   if (n < 0 && isAgain(n)) return null;
   return check(n, "read", action);
@@ -156,12 +167,22 @@ export function write(fd: number, data: Uint8Array): number | null {
  * fd.close(w);
  * ```
  *
- * @throws {SystemError} EBADF if it is not open.
+ * @throws {SystemError} EBADF if it is not open, or if it is one of a
+ * loop's own fds (its epoll, eventfd or timerfd).
  */
 export function close(fd: number): void {
   const action = `Cannot close fd ${fd}`;
   checkFd(fd, action);
   const result = lib.el_fd_close(fd);
+  if (result < 0 && errnoName(-result) === "EBUSY") {
+    // Refused by the shim: closing it would break that loop.
+    throw new SystemError(
+      errnoNumber("EBADF"),
+      "close",
+      action,
+      `fd ${fd} is a loop's own poller, wake or timer fd (it is closed by destroy() or close())`,
+    );
+  }
   check(result, "close", action);
   for (const core of liveCores) core.forgetFd(fd);
 }

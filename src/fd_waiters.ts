@@ -16,7 +16,7 @@ import { watchError } from "./errors.ts";
 import { IOEvents } from "./io_events.ts";
 import { deferred, onAbort, rejecting, signalOf } from "./abort.ts";
 import { checkFd } from "./validate.ts";
-import { ownedError } from "./watch.ts";
+import { liveWatchOf, ownedError } from "./watch.ts";
 
 const READ_BITS = IOEvents.READ | IOEvents.ERR | IOEvents.HUP;
 const WRITE_BITS = IOEvents.WRITE | IOEvents.ERR | IOEvents.HUP;
@@ -54,7 +54,11 @@ export class FdWaiters implements FdWatch {
   static of(core: LoopCore, fd: number, action: string): FdWaiters {
     const existing = core.watchOf(fd);
     if (existing === undefined) return new FdWaiters(core, fd, false);
+    // Re-arming must stay free of system calls: staleness is only checked
+    // before refusing.
     if (existing instanceof FdWaiters && !existing.held) return existing;
+    const live = liveWatchOf(core, fd);
+    if (live === undefined) return new FdWaiters(core, fd, false);
     throw ownedError(fd, action);
   }
 
@@ -65,9 +69,9 @@ export class FdWaiters implements FdWatch {
    * @throws {SystemError} EEXIST if another owner watches `fd`.
    */
   static held(core: LoopCore, fd: number, action: string): FdWaiters {
-    if (core.watchOf(fd) !== undefined) throw ownedError(fd, action);
+    if (liveWatchOf(core, fd) !== undefined) throw ownedError(fd, action);
     const waiters = new FdWaiters(core, fd, true);
-    core.setInterest(waiters, 0, true);
+    core.setInterest(waiters, 0, false, true);
     return waiters;
   }
 
@@ -104,7 +108,7 @@ export class FdWaiters implements FdWatch {
     };
     list.push(waiter);
     if ((direction & ~this.interest) !== 0) {
-      const result = this.#core.setInterest(this, this.interest | direction, this.held);
+      const result = this.#core.setInterest(this, this.interest | direction, false, this.held);
       if (result < 0) {
         list.pop();
         waiter.unsubscribe();
@@ -163,7 +167,7 @@ export class FdWaiters implements FdWatch {
     if (this.#ended !== undefined || this.#core.watchOf(this.fd) !== this) return;
     const wanted = (this.#reads.length > 0 ? IOEvents.READ : 0) |
       (this.#writes.length > 0 ? IOEvents.WRITE : 0);
-    if (wanted !== this.interest) this.#core.setInterest(this, wanted, this.held);
+    if (wanted !== this.interest) this.#core.setInterest(this, wanted, false, this.held);
   };
 }
 

@@ -7,7 +7,7 @@
 import { LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { watchError } from "./errors.ts";
+import { removalError, watchError } from "./errors.ts";
 import { catchableSignal, SignalCallback, signalNumber, SignalRegistry } from "./signals.ts";
 import { type Callback, checkCallback, describe, Handler, retire } from "./handler.ts";
 import { NativePoller, type Poller } from "./poller.ts";
@@ -460,7 +460,12 @@ export class IOLoop {
     checkEvents(events, action);
     checkCallback(handler, `add handler for fd ${fd}`);
     const core = this.#core;
-    if (core.watchOf(fd) !== undefined) return false;
+    if (core.watchOf(fd) !== undefined) {
+      // A handler whose fd was closed behind the loop's back (its number
+      // maybe reused) is dropped; a live one stays (turbo: false).
+      if (!core.isStale(fd)) return false;
+      core.forget(fd);
+    }
     const watch = new HandlerWatch(fd);
     const call = arg === undefined
       ? () => {
@@ -518,7 +523,9 @@ export class IOLoop {
     checkEvents(events, action);
     const watch = this.#core.watchOf(fd);
     if (!(watch instanceof HandlerWatch) || watch.handler === null) return false;
-    const result = this.#core.setInterest(watch, events | IOEvents.ERROR);
+    // Renewed even when the mask is unchanged: a number closed behind the
+    // loop's back and reused is registered again for the file it names.
+    const result = this.#core.setInterest(watch, events | IOEvents.ERROR, true);
     if (result < 0) {
       const source = this.#sources.get(watch.handler)!;
       this.#report(watchError(-result, action, fd), { kind: "watch", name: source.name, fd });
@@ -560,9 +567,48 @@ export class IOLoop {
   }
 
   #unwatch(watch: HandlerWatch): void {
+    const name = watch.handler === null ? "<anonymous>" : this.#sources.get(watch.handler)?.name;
     watch.drop();
-    // Removal cannot fail: a gone fd counts as removed.
-    this.#core.setInterest(watch, 0);
+    // Removed all the same; a close behind the loop's back is reported.
+    const result = this.#core.setInterest(watch, 0);
+    if (result < 0) {
+      this.#report(removalError(-result, `Cannot remove handler for fd ${watch.fd}`, watch.fd), {
+        kind: "watch",
+        name: name ?? "<anonymous>",
+        fd: watch.fd,
+      });
+    }
+  }
+
+  /**
+   * Drops `fd`'s handler without closing the fd. Call it before a library
+   * that owns the fd closes or replaces it (libpq on host fail-over,
+   * libcurl per connection); see `EventLoop.forget`. `addHandler` and
+   * `updateHandler` on a number closed behind the loop's back and reused
+   * follow the new file by themselves.
+   *
+   * @example Before a library closes its socket
+   * ```ts
+   * import { fd, IOLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const [a, b] = fd.socketpair();
+   * loop.addHandler(a, IOLoop.READ, () => {});
+   * assert(loop.forget(a));
+   * assert(!loop.forget(a));
+   * loop.close();
+   * fd.close(a);
+   * fd.close(b);
+   * ```
+   *
+   * @returns Whether `fd` had a handler.
+   * @throws {TypeError} If `fd` is not a number.
+   * @throws {RangeError} For a negative or non-integer fd.
+   */
+  forget(fd: number): boolean {
+    checkFd(fd, `Cannot forget fd ${fd}`);
+    return this.#core.forget(fd);
   }
 
   // ---- callbacks, timeouts, intervals ------------------------------------

@@ -16,8 +16,12 @@ export const Events = {
   HUP: 0x010,
 } as const;
 
-/** `ctl` operations. */
-export const Ctl = { ADD: 1, MOD: 2, DEL: 3 } as const;
+/**
+ * `ctl` operations. `CHECK` answers 1 when the fd's registration is for
+ * the file now open under that number, 0 when it went stale (the fd was
+ * closed behind the loop's back, maybe reused) or there is none.
+ */
+export const Ctl = { ADD: 1, MOD: 2, DEL: 3, CHECK: 4 } as const;
 
 /** Bits of the pseudo-event (fd -1) that reports a wake-up. */
 export const Wake = { WAKE: 0x1, SIGNAL: 0x2, INBOX: 0x4 } as const;
@@ -26,7 +30,11 @@ export const Wake = { WAKE: 0x1, SIGNAL: 0x2, INBOX: 0x4 } as const;
 export interface Poller {
   /** Monotonic time in ms, on the same clock as the timeouts. */
   now(): number;
-  /** Adds, modifies or deletes an fd's interest; returns 0 or -errno. */
+  /**
+   * Adds, modifies or deletes an fd's interest (an ADD that finds the fd
+   * registered modifies it, a MOD that does not adds it); returns 0 or
+   * -errno. A failed DEL still forgets the fd. `Ctl.CHECK`: 1 or 0.
+   */
   ctl(op: number, fd: number, events: number): number;
   /**
    * Waits up to `timeoutMs` (< 0 blocks, 0 polls) and writes (fd, events)

@@ -29,6 +29,15 @@ export function ownedError(fd: number, action: string): SystemError {
   );
 }
 
+/**
+ * The watch on `fd`, after dropping one whose fd was closed behind the
+ * loop's back (its number maybe reused: the new file is not watched).
+ */
+export function liveWatchOf(core: LoopCore, fd: number): FdWatch | undefined {
+  if (core.watchOf(fd) !== undefined && core.isStale(fd)) core.forget(fd);
+  return core.watchOf(fd);
+}
+
 /** Checks a watch's events: a mask of READ, PRI and WRITE (0 pauses). */
 export function checkWatchEvents(events: unknown, action: string): asserts events is number {
   if (typeof events !== "number") {
@@ -134,7 +143,7 @@ export class Watch implements Disposable {
     checkWatchEvents(events, action);
     checkCallback(callback, `watch fd ${fd}`);
     if (core.closed) throw new Error(`${action}: the loop is closed`);
-    if (core.watchOf(fd) !== undefined) throw ownedError(fd, action);
+    if (liveWatchOf(core, fd) !== undefined) throw ownedError(fd, action);
     const entry = new WatchEntry(fd, events);
     const run = () => {
       const bits = entry.take();
@@ -143,7 +152,7 @@ export class Watch implements Disposable {
     // Exception reports name the user's callback, not this trampoline.
     Object.defineProperty(run, "name", { value: callback.name });
     entry.handler = new Handler(run, []);
-    const result = core.setInterest(entry, events, true);
+    const result = core.setInterest(entry, events, false, true);
     if (result < 0) throw watchError(-result, action, fd);
     this.#core = core;
     this.#entry = entry;
@@ -199,7 +208,7 @@ export class Watch implements Disposable {
     const action = `Cannot update the watch of fd ${entry.fd}`;
     checkWatchEvents(events, action);
     if (entry.cancelled) throw new Error(`${action}: it is cancelled`);
-    const result = this.#core.setInterest(entry, events, true);
+    const result = this.#core.setInterest(entry, events, false, true);
     if (result < 0) throw watchError(-result, action, entry.fd);
     entry.events = events;
   }

@@ -8,7 +8,6 @@
 import { Events, type Poller, Wake } from "../src/poller.ts";
 
 const ENOENT = -2;
-const EEXIST = -17;
 
 /** A fake poller over virtual time. */
 export class FakePoller implements Poller {
@@ -36,15 +35,18 @@ export class FakePoller implements Poller {
     this.#now += ms;
   }
 
+  /** Fds the test closed "behind the loop's back": CHECK says stale. */
+  readonly stale: Set<number> = new Set();
+
   ctl(op: number, fd: number, events: number): number {
-    if (op === 1) {
-      if (this.interest.has(fd)) return EEXIST;
+    // Like the shim: ADD/MOD never go stale (EEXIST/ENOENT are retried).
+    if (op === 1 || op === 2) {
       this.interest.set(fd, events);
-    } else if (op === 2) {
-      if (!this.interest.has(fd)) return ENOENT;
-      this.interest.set(fd, events);
-    } else {
+      this.stale.delete(fd);
+    } else if (op === 3) {
       if (!this.interest.delete(fd)) return ENOENT;
+    } else {
+      return this.interest.has(fd) && !this.stale.has(fd) ? 1 : 0;
     }
     return 0;
   }

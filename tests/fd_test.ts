@@ -2,6 +2,10 @@
 import { fd, SystemError } from "@evloop/evloop";
 import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
 import { test } from "./_harness.ts";
+import { spawnSync } from "node:child_process";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 test("fd.pipe() gives a non-blocking pipe: read returns null when empty, 0 at EOF", () => {
   const [r, w] = fd.pipe();
@@ -95,4 +99,33 @@ test("fd.setNonBlocking() toggles O_NONBLOCK and fails on a closed fd", () => {
   const error = assertThrows(() => fd.setNonBlocking(r, true), SystemError);
   assertEquals((error as SystemError).code, "EBADF");
   fd.close(w);
+});
+
+test("fd.read() with an empty buffer throws a RangeError, not 0 as at end of file", () => {
+  const [r, w] = fd.pipe();
+  fd.write(w, new Uint8Array([1]));
+  assertThrows(() => fd.read(r, new Uint8Array(0)), RangeError, "the buffer is empty");
+  assertEquals(fd.read(r, new Uint8Array(1)), 1); // the byte is still there
+  fd.close(r);
+  fd.close(w);
+});
+
+test("fd.read() on a FIFO opened by node:fs with O_NONBLOCK returns null, not blocks", () => {
+  const dir = mkdtempSync(join(tmpdir(), "evloop-fifo-"));
+  const path = join(dir, "fifo");
+  try {
+    const made = spawnSync("mkfifo", [path]);
+    assertEquals(made.status, 0, "mkfifo failed");
+    // O_RDWR keeps a FIFO open without a peer (Linux); O_NONBLOCK makes an
+    // empty read EAGAIN.
+    const f = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    assertEquals(fd.read(f, new Uint8Array(4)), null);
+    assertEquals(fd.write(f, new Uint8Array([5, 6])), 2);
+    const buf = new Uint8Array(4);
+    assertEquals(fd.read(f, buf), 2);
+    assertEquals([...buf.subarray(0, 2)], [5, 6]);
+    closeSync(f);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
