@@ -62,8 +62,13 @@ export function abortAfter(core: LoopCore, ms: number): AbortSignal {
   checkFinite(ms, "the delay", action);
   if (core.closed) throw new Error(`${action}: the loop is closed`);
   const controller = new AbortController();
-  core.schedule(core.poller.now() + Math.max(0, ms), () => {
-    controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
-  }, [], true);
+  core.schedule(
+    core.poller.now() + Math.max(0, ms),
+    () => {
+      controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
+    },
+    [],
+    true,
+  );
   return controller.signal;
 }
