@@ -8,12 +8,20 @@
 import { EventLoop, IOLoop, type Mode } from "@evloop/evloop";
 import type { LoopCore } from "../src/core.ts";
 
+/** The modern surface, the same on both APIs. */
+export type ModernLoop = Pick<
+  EventLoop,
+  "watch" | "readable" | "writable" | "sleep" | "abortAfter" | "signals" | "streams"
+>;
+
 /** A loop under test, whichever its API. */
 export interface Subject {
   /** "EventLoop, hosted". */
   readonly label: string;
-  /** The loop (both APIs have the same modern methods). */
-  readonly loop: EventLoop | IOLoop;
+  /** The loop, through the modern methods both APIs share. */
+  readonly loop: ModernLoop;
+  /** The loop as made. */
+  readonly raw: EventLoop | IOLoop;
   /** Its core, to check that nothing is left registered. */
   readonly core: LoopCore;
   /**
@@ -39,6 +47,7 @@ export function subject(api: "EventLoop" | "IOLoop", mode: Mode): Subject {
   return {
     label: `${api}, ${mode}`,
     loop,
+    raw: loop,
     core: loop._core,
     async during<T>(work: () => Promise<T>): Promise<T> {
       const running = loop instanceof EventLoop ? loop.runForever() : loop.start();
@@ -62,7 +71,7 @@ export function subject(api: "EventLoop" | "IOLoop", mode: Mode): Subject {
 export function eachLoop(
   test: (name: string, fn: () => Promise<void>) => void,
   name: string,
-  body: (s: Subject) => Promise<void>,
+  body: (s: Subject) => void | Promise<void>,
 ): void {
   for (const [api, mode] of SUBJECTS) {
     test(`${name} (${api}, ${mode})`, async () => {
