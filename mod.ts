@@ -63,6 +63,6 @@ export { type IOEvent, IOEvents } from "./src/io_events.ts";
 export { Watch } from "./src/watch.ts";
 export { FdStreams, type StreamsOptions } from "./src/streams.ts";
 export type { AbortOptions } from "./src/abort.ts";
-export type { SignalsOptions } from "./src/signal_stream.ts";
+export type { SignalIterator, SignalsOptions } from "./src/signal_stream.ts";
 export * as fd from "./src/fd.ts";
 export { type Info, info } from "./src/info.ts";

@@ -23,8 +23,7 @@ import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
 import type { AbortOptions } from "./abort.ts";
 import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
-import { signals, type SignalsOptions } from "./signal_stream.ts";
-import type { SignalInfo } from "./signals.ts";
+import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
 import { ownedError, Watch } from "./watch.ts";
 
@@ -910,7 +909,7 @@ export class EventLoop {
   signals(
     sig: number | string,
     options?: SignalsOptions,
-  ): AsyncIterableIterator<SignalInfo> & Disposable {
+  ): SignalIterator {
     return signals(this.#core, sig, options);
   }
 

@@ -17,8 +17,7 @@ import { IOEvents } from "./io_events.ts";
 import type { AbortOptions } from "./abort.ts";
 import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
-import { signals, type SignalsOptions } from "./signal_stream.ts";
-import type { SignalInfo } from "./signals.ts";
+import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
 import { Watch } from "./watch.ts";
 
@@ -1097,7 +1096,7 @@ export class IOLoop {
   signals(
     sig: number | string,
     options?: SignalsOptions,
-  ): AsyncIterableIterator<SignalInfo> & Disposable {
+  ): SignalIterator {
     return signals(this.#core, sig, options);
   }
 

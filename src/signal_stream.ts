@@ -43,8 +43,39 @@ interface Reader {
   reject(reason: unknown): void;
 }
 
-/** The iterator `loop.signals()` returns. */
-class SignalIterator implements AsyncIterableIterator<SignalInfo>, SignalWatch {
+/**
+ * What `loop.signals()` returns: an async iterator of arrivals whose
+ * `return()` (called by `break`) and `[Symbol.dispose]` (for `using`) end
+ * the iteration and remove the handler.
+ *
+ * @example Taking three arrivals
+ * ```ts
+ * import { EventLoop, type SignalInfo } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ * import process from "node:process";
+ *
+ * using loop = new EventLoop();
+ * const running = loop.run();
+ * const seen: SignalInfo[] = [];
+ * using arrivals = loop.signals("SIGUSR2");
+ * for (let i = 0; i < 3; i++) {
+ *   process.kill(process.pid, "SIGUSR2");
+ *   seen.push((await arrivals.next()).value!);
+ * }
+ * await arrivals.return();
+ * await running;
+ * assertEquals(seen.length, 3);
+ * ```
+ */
+export interface SignalIterator extends AsyncIterableIterator<SignalInfo>, Disposable {
+  /** The next arrival (waits for one; done once the iteration ended). */
+  next(): Promise<IteratorResult<SignalInfo>>;
+  /** Ends the iteration and removes the handler. */
+  return(): Promise<IteratorResult<SignalInfo>>;
+}
+
+/** The queue behind a `SignalIterator`. */
+class SignalQueue implements SignalIterator, SignalWatch {
   #core: LoopCore;
   #signo: number;
   #capacity: number;
@@ -123,7 +154,7 @@ class SignalIterator implements AsyncIterableIterator<SignalInfo>, SignalWatch {
     return Promise.resolve(DONE);
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<SignalInfo> {
+  [Symbol.asyncIterator](): SignalIterator {
     return this;
   }
 
@@ -164,7 +195,7 @@ export function signals(
   core: LoopCore,
   sig: number | string,
   options: unknown,
-): AsyncIterableIterator<SignalInfo> & Disposable {
+): SignalIterator {
   const action = "Cannot iterate signals";
   const signo = catchableSignal(sig, action);
   const signal = signalOf(options, action);
@@ -175,7 +206,7 @@ export function signals(
     );
   }
   if (core.closed) throw new Error(`${action}: the loop is closed`);
-  const iterator = new SignalIterator(core, signo, capacity);
+  const iterator = new SignalQueue(core, signo, capacity);
   // Already aborted: registers nothing, the first next() rejects.
   if (signal?.aborted) iterator.abort(signal.reason);
   else iterator.start(signal);

@@ -67,7 +67,7 @@ eachLoop(
           pids.add(r.value.pid);
         }
       }
-      await it.return!();
+      await it.return();
       return { normal, lost, pids };
     });
     // Nothing silent: all N arrived, or a record says some were lost.
@@ -90,7 +90,7 @@ eachLoop(
       for (let i = 0; i < 5; i++) out.push((await it.next()).value!.code);
       sendFromShell(SIGRT, 1);
       out.push((await it.next()).value!.code);
-      await it.return!();
+      await it.return();
       return out;
     });
     assertEquals(got, [0, 0, 0, 0, SIGNAL_LOST_CODE, 0]);
