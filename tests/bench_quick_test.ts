@@ -55,6 +55,8 @@ test(`bench --quick runs every case under ${runtime} with finite figures`, () =>
         "alloc",
         "curl",
         "libpq",
+        "await_pingpong",
+        "streams_bulk",
       ]
     ) assert(ids.includes(id), `case ${id} missing`);
     for (const c of cases) {
