@@ -534,6 +534,7 @@ export function allCases(tools: Tools): CaseDef[] {
       ],
       variants: [
         { id: "c", label: "C curl_multi_poll (limit)", job: curlJob("c") },
+        { id: "c_socket", label: "C multi_socket on epoll", job: curlJob("c_socket") },
         { id: "exclusive", label: "evloop exclusive (multi_socket)", job: curlJob("exclusive") },
         { id: "hosted", label: "evloop hosted (multi_socket)", job: curlJob("hosted") },
         { id: "fetch", label: "runtime fetch()", job: curlJob("fetch") },
@@ -552,7 +553,13 @@ export function allCases(tools: Tools): CaseDef[] {
           target: { op: "<=", limit: 1.15 },
         },
         { label: "fetch / C", num: ["fetch", "ms"], den: ["c", "ms"] },
+        { label: "C multi_socket / C", num: ["c_socket", "ms"], den: ["c", "ms"] },
         { label: "hosted CPU / C CPU", num: ["hosted", "cpu_ms"], den: ["c", "cpu_ms"] },
+        {
+          label: "exclusive CPU / C multi_socket CPU",
+          num: ["exclusive", "cpu_ms"],
+          den: ["c_socket", "cpu_ms"],
+        },
       ],
       checks: [],
     },

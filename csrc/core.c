@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-int32_t el_abi_version(void) { return 1; }
+int32_t el_abi_version(void) { return 2; }
 
 double now_ms(void) {
   struct timespec ts;
@@ -16,6 +16,13 @@ double now_ms(void) {
 }
 
 double el_now_ms(void) { return now_ms(); }
+
+double timeout_or_never(double timeout_ms) {
+  /* NaN fails the comparison too: it is no time at all. */
+  if (!(timeout_ms <= EL_TIMEOUT_MAX_MS))
+    return -1;
+  return timeout_ms;
+}
 
 int32_t copy_out(const char *s, char *buf, int32_t len) {
   int32_t n = (int32_t)strlen(s);

@@ -42,12 +42,19 @@ extern "C" {
 #define EL_CTL_DEL 3
 #define EL_CTL_CHECK 4
 
+/* The longest timeout a wait arms a timer for: about 292 years, the range
+ * of the signed 64-bit nanosecond count the kernels' timers keep. A longer
+ * finite timeout (a timer scheduled 1e300 ms ahead) cannot end in practice,
+ * so it waits as a negative one does: with no timeout at all. */
+#define EL_TIMEOUT_MAX_MS 9.2e12
+
 #define EL_SLOT_BITS 10
 #define EL_MAX_LOOPS (1 << EL_SLOT_BITS)
 
 /* ---- core.c: versions, clock, errors ---------------------------------- */
 
-/* ABI version (bumped on any incompatible change). */
+/* ABI version (bumped on any incompatible change; 2: the waker gets the
+ * park's result). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -72,27 +79,40 @@ int32_t el_loop_count(void);
 
 /* ---- loop.c: loop lifetime, wake-ups, the hosted waiter thread -------- */
 
-/* Opens a loop (poller, wake eventfd, timer); returns its id. */
+/* Opens a loop (poller, wake eventfd, timer); returns its id, or -EMFILE
+ * when all EL_MAX_LOOPS slots are taken.
+ * A loop belongs to the thread that opened it: when that thread ends (a
+ * Worker terminated without destroy(), or any pthread that returns or
+ * calls pthread_exit), the shim closes the loop as el_loop_close does, so
+ * a terminated Worker never holds a slot, fds, a waiter thread or signal
+ * listeners. Hand a loop to another thread only if the opener outlives
+ * it. The main thread's loops are not closed at exit(3). */
 int32_t el_loop_open(void);
-/* Closes a loop: wakes and joins its waiter thread, closes every fd the shim
- * opened for it. Its id is stale afterwards. Returns 0. */
+/* Closes a loop: disarms the waker, wakes and joins its waiter thread,
+ * closes every fd the shim opened for it and drops its signal listeners.
+ * Its id is stale from the start (-ESTALE for every call, a second close
+ * included); the slot is handed out again only once all of this is done,
+ * whatever other threads open or close meanwhile. Returns 0. */
 int32_t el_loop_close(int32_t id);
 /* Wakes the loop if it waits (thread-safe, async-signal-safe, coalesced:
  * while a wake is pending no further write is made). Returns 0. */
 int32_t el_loop_wake(int32_t id);
 /* Blocks the calling thread until the poller has an event, the wake eventfd
- * fires, or timeout_ms passes (< 0: no timeout), without consuming
- * anything; returns 0 or -EINTR. For runtimes that can run a call on a
+ * fires, or timeout_ms passes (< 0 or > EL_TIMEOUT_MAX_MS: no timeout),
+ * without consuming anything; returns 0, -EINTR, or -errno when the wait
+ * failed (which is no readiness: the caller reports it). For runtimes that can run a call on a
  * worker thread and resolve a promise (Deno's `nonblocking` FFI): the loop
  * stays pinned meanwhile, so el_loop_close wakes it and waits for it. */
 int32_t el_loop_block(int32_t id, double timeout_ms);
-/* Registers the function the waiter thread calls (with the loop id) when
- * a park ends. Called from the loop's thread before the first park. */
-int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t));
+/* Registers the function the waiter thread calls when a park ends, with
+ * the loop id and the wait's result (0, or -errno when the wait failed:
+ * no readiness, the caller reports it). Called from the loop's thread
+ * before the first park. */
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t));
 /* For runtimes whose thread-safe callbacks do not block the caller (Bun):
  * asks the waiter thread to block until the poller has an event, the wake
- * eventfd fires, or timeout_ms passes (< 0: no timeout); then it calls the
- * waker. Returns 0 at once. Events are then collected with
+ * eventfd fires, or timeout_ms passes (< 0 or > EL_TIMEOUT_MAX_MS: no
+ * timeout); then it calls the waker. Returns 0 at once. Events are then collected with
  * el_poller_wait(id, ..., 0). */
 int32_t el_loop_park(int32_t id, double timeout_ms);
 
@@ -148,8 +168,8 @@ int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
  * registration went stale (closed, maybe reused). -EINVAL for one of the
  * loop's own fds (poller, wake, timer) and for an unknown op. */
 int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events);
-/* Waits up to timeout_ms (< 0 blocks; 0 polls; sub-ms precision, never
- * early) and writes up to `max` (fd, events) int32 pairs into `out`.
+/* Waits up to timeout_ms (< 0 or > EL_TIMEOUT_MAX_MS blocks; 0 polls;
+ * sub-ms precision, never early) and writes up to `max` (fd, events) int32 pairs into `out`.
  * Internal fds are hidden; a wake is reported as the pair (-1, EL_WAKE_*).
  * Returns the number of pairs, or -EINTR (not retried). */
 int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,

@@ -12,6 +12,14 @@ struct el_loop {
   /* Generation of the id that names this slot; 0 while the slot is free.
    * Cleared first on close, so new lookups fail before anything is freed. */
   _Atomic uint32_t gen;
+  /* 1 from el_loop_open until el_loop_close finished tearing the loop
+   * down (under the table lock): only then may a new loop take the slot,
+   * whose fds the teardown would otherwise close. */
+  int in_use;
+  /* The thread that opened the loop: when it ends (a Worker terminated
+   * without destroy()), its thread-exit destructor closes the loop. Set
+   * before the id is published, never changed. */
+  pthread_t owner;
   /* Lookups in flight (el_loop_wake from any thread or a signal handler).
    * Close waits for zero before it closes the fds those lookups write to. */
   atomic_int users;
@@ -37,7 +45,7 @@ struct el_loop {
   uint64_t park_seq;
   uint64_t done_seq;
   double park_timeout;
-  void (*waker)(int32_t);
+  void (*waker)(int32_t, int32_t);
   int32_t id;
 
   /* The cross-thread inbox (inbox.c): a FIFO of posted messages, bounded
@@ -126,6 +134,10 @@ void inbox_free(struct el_loop *loop);
 /* core.c: the monotonic clock, and a string copied into a caller's
  * buffer (truncated, NUL-terminated; its length, or -EINVAL for len <= 0). */
 double now_ms(void);
+/* timeout_ms, or -1 (no timeout) when it is beyond EL_TIMEOUT_MAX_MS: a
+ * timer that far ahead would overflow the kernel's time types (EINVAL)
+ * and can never fire anyway. Every ABI entry that waits calls it. */
+double timeout_or_never(double timeout_ms);
 int32_t copy_out(const char *s, char *buf, int32_t len);
 
 #endif /* EVLOOP_INTERNAL_H */

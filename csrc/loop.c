@@ -38,6 +38,48 @@ struct el_loop *loop_acquire(int32_t id) {
 
 void loop_release(struct el_loop *loop) { atomic_fetch_sub(&loop->users, 1); }
 
+/* ---- loops die with their thread ----------------------------------------
+ * A Worker terminated without destroy() leaves its loops behind, and
+ * neither runtime tells a library when an isolate goes. But the Worker's
+ * thread ends, and a thread-specific key's destructor runs as it does
+ * (pthread_key_create(3): on pthread_exit and on return from the thread's
+ * start routine, not on exit(3), so the main thread's loops are never
+ * closed under it). Every thread that opens a loop sets the key; its
+ * destructor closes the loops that thread opened, which disarms the
+ * waker (the waiter thread is joined first), frees the slot, the fds and
+ * the signal listeners. */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static int exit_key_ok;
+
+static void close_thread_loops(void *mark) {
+  int32_t ids[EL_MAX_LOOPS];
+  pthread_t self = pthread_self();
+  int i, n = 0;
+
+  (void)mark;
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, self))
+      ids[n++] = loops[i].id;
+  pthread_mutex_unlock(&table_mu);
+  /* -ESTALE: another thread closed it meanwhile, which is as good. */
+  for (i = 0; i < n; i++)
+    el_loop_close(ids[i]);
+}
+
+static void make_exit_key(void) {
+  exit_key_ok = pthread_key_create(&exit_key, close_thread_loops) == 0;
+}
+
+/* Arms the calling thread's exit destructor (once per thread: the
+ * destructor runs only for a non-NULL value). */
+static void watch_thread_exit(void) {
+  pthread_once(&exit_key_once, make_exit_key);
+  if (exit_key_ok && pthread_getspecific(exit_key) == NULL)
+    pthread_setspecific(exit_key, &exit_key);
+}
+
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg) {
   int i;
   pthread_mutex_lock(&table_mu);
@@ -85,9 +127,10 @@ int32_t el_loop_open(void) {
   uint32_t gen;
   int i, err;
 
+  watch_thread_exit();
   pthread_mutex_lock(&table_mu);
   for (i = 0; i < EL_MAX_LOOPS; i++)
-    if (atomic_load(&loops[i].gen) == 0 && atomic_load(&loops[i].users) == 0) {
+    if (!loops[i].in_use) {
       loop = &loops[i];
       break;
     }
@@ -112,6 +155,7 @@ int32_t el_loop_open(void) {
   loop->park_seq = 0;
   loop->done_seq = 0;
   loop->waker = NULL;
+  loop->owner = pthread_self();
   loop->id = (int32_t)((gen << EL_SLOT_BITS) | (uint32_t)i);
   err = backend_open(loop);
   if (err < 0) {
@@ -123,6 +167,7 @@ int32_t el_loop_open(void) {
   pthread_cond_init(&loop->cv, NULL);
   inbox_init(loop);
   open_count++;
+  loop->in_use = 1;
   atomic_store(&loop->gen, gen);
   pthread_mutex_unlock(&table_mu);
   return loop->id;
@@ -130,25 +175,37 @@ int32_t el_loop_open(void) {
 
 int32_t el_loop_close(int32_t id) {
   struct el_loop *loop = loop_acquire(id);
+  int started;
 
   if (loop == NULL)
     return -ESTALE;
   pthread_mutex_lock(&table_mu);
-  /* New lookups fail from here on. */
+  /* One closer wins; one racing with it on the same id finds it stale. */
+  if (atomic_load(&loop->gen) != (uint32_t)id >> EL_SLOT_BITS) {
+    pthread_mutex_unlock(&table_mu);
+    loop_release(loop);
+    return -ESTALE;
+  }
+  /* New lookups fail from here on; the slot stays taken (in_use) until
+   * the teardown below is over. */
   atomic_store(&loop->gen, 0);
   pthread_mutex_unlock(&table_mu);
 
+  /* The waker is disarmed before the wake below ends the waiter's block:
+   * a close from the thread-exit destructor runs after the runtime freed
+   * the waker (Bun frees a JSCallback's code with its VM). */
+  pthread_mutex_lock(&loop->mu);
+  loop->closing = 1;
+  loop->waker = NULL;
+  started = loop->thread_started;
+  pthread_cond_signal(&loop->cv);
+  pthread_mutex_unlock(&loop->mu);
   /* Whoever blocks on the poller (the waiter thread, an el_loop_block
    * caller) returns now. The waiter thread's waker never waits for the JS
    * thread (see el_loop_park), so joining it cannot deadlock. */
   write_wake(loop);
-  if (loop->thread_started) {
-    pthread_mutex_lock(&loop->mu);
-    loop->closing = 1;
-    pthread_cond_signal(&loop->cv);
-    pthread_mutex_unlock(&loop->mu);
+  if (started)
     pthread_join(loop->thread, NULL);
-  }
   loop_release(loop);
   /* Lookups that pinned the loop before gen was cleared finish their
    * write first: they hold no lock, so a short spin is all they need. */
@@ -160,7 +217,9 @@ int32_t el_loop_close(int32_t id) {
   inbox_free(loop);
   pthread_cond_destroy(&loop->cv);
   pthread_mutex_destroy(&loop->mu);
+  /* Only now may el_loop_open hand the slot out again. */
   pthread_mutex_lock(&table_mu);
+  loop->in_use = 0;
   open_count--;
   pthread_mutex_unlock(&table_mu);
   return 0;
@@ -257,6 +316,7 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
     return -ESTALE;
   if (max > EL_MAX_EVENTS)
     max = EL_MAX_EVENTS;
+  timeout_ms = timeout_or_never(timeout_ms);
   n = arm_timer(loop, timeout_ms);
   if (n == 0)
     n = backend_wait(loop, out, max - 1, timeout_ms != 0, &woke);
@@ -287,12 +347,12 @@ int32_t el_loop_block(int32_t id, double timeout_ms) {
 
   if (loop == NULL)
     return -ESTALE;
-  err = block(loop, timeout_ms);
+  err = block(loop, timeout_or_never(timeout_ms));
   loop_release(loop);
   return err;
 }
 
-int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t)) {
+int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t)) {
   struct el_loop *loop = loop_acquire(id);
 
   if (loop == NULL)
@@ -310,7 +370,8 @@ static void *waiter_main(void *arg) {
   struct el_loop *loop = arg;
   uint64_t seq;
   double timeout;
-  void (*waker)(int32_t);
+  void (*waker)(int32_t, int32_t);
+  int err;
 
   for (;;) {
     pthread_mutex_lock(&loop->mu);
@@ -324,7 +385,9 @@ static void *waiter_main(void *arg) {
     timeout = loop->park_timeout;
     pthread_mutex_unlock(&loop->mu);
 
-    while (block(loop, timeout) == -EINTR)
+    /* A failed wait is reported, never passed off as readiness: the JS
+     * thread would poll, find nothing and park again, for ever. */
+    while ((err = block(loop, timeout)) == -EINTR)
       ;
 
     pthread_mutex_lock(&loop->mu);
@@ -332,7 +395,7 @@ static void *waiter_main(void *arg) {
     waker = loop->closing ? NULL : loop->waker;
     pthread_mutex_unlock(&loop->mu);
     if (waker != NULL)
-      waker(loop->id);
+      waker(loop->id, err);
   }
 }
 
@@ -342,11 +405,14 @@ int32_t el_loop_park(int32_t id, double timeout_ms) {
 
   if (loop == NULL)
     return -ESTALE;
-  if (loop->waker == NULL) {
-    loop_release(loop);
-    return -EINVAL;
-  }
   pthread_mutex_lock(&loop->mu);
+  /* Closing: close took the waker away and decided whether to join. */
+  if (loop->closing || loop->waker == NULL) {
+    err = loop->closing ? -ESTALE : -EINVAL;
+    pthread_mutex_unlock(&loop->mu);
+    loop_release(loop);
+    return err;
+  }
   if (!loop->thread_started) {
     err = pthread_create(&loop->thread, NULL, waiter_main, loop);
     if (err != 0) {
@@ -356,7 +422,7 @@ int32_t el_loop_park(int32_t id, double timeout_ms) {
     }
     loop->thread_started = 1;
   }
-  loop->park_timeout = timeout_ms;
+  loop->park_timeout = timeout_or_never(timeout_ms);
   loop->park_seq++;
   pthread_cond_signal(&loop->cv);
   pthread_mutex_unlock(&loop->mu);

@@ -107,6 +107,8 @@ export interface Outcome {
   bytes: number;
 }
 
+let globalReady = false;
+
 /** One transfer in flight: which batch, which request, bytes so far. */
 interface Transfer {
   batch: Batch;
@@ -148,6 +150,14 @@ export class CurlMulti {
 
   constructor(loop: EventLoop) {
     this.#loop = loop;
+    if (!globalReady) {
+      // Once per process, before any other curl call (curl_global_init is
+      // not thread-safe, and later calls only count references).
+      if (curl.curl_global_init(CURL_GLOBAL_DEFAULT) !== 0) {
+        throw new Error("curl_global_init failed");
+      }
+      globalReady = true;
+    }
     this.#multi = curl.curl_multi_init();
     if (this.#multi === null) throw new Error("Cannot create a curl multi handle");
 
@@ -361,7 +371,6 @@ export function refusedPort(): Promise<number> {
 }
 
 if (import.meta.main) {
-  curl.curl_global_init(CURL_GLOBAL_DEFAULT);
   const server = await serve();
   const base = `http://127.0.0.1:${server.port}`;
   const TRANSFERS = 200;

@@ -145,8 +145,8 @@ export class Connection {
    * the socket is ready the way the last poll asked. libpq may close its
    * socket and open another between two polls (the next host of a list, a
    * retry without SSL), often under the same fd number, so the watch is
-   * dropped before each poll, while the old socket is still open, and put
-   * on whatever `PQsocket()` returns afterwards.
+   * dropped with `forget` before each poll, while the old socket is still
+   * open, and put on whatever `PQsocket()` returns afterwards.
    */
   static connect(loop: EventLoop, conninfo: string): Promise<Connection> {
     const conn = pq.PQconnectStart(conninfo);
@@ -156,7 +156,6 @@ export class Connection {
     pq.PQsetNoticeProcessor(conn, noticeProcessor, pointer.fromValue(BigInt(c.#noticeId)));
     return new Promise((resolve, reject) => {
       let fd = pq.PQsocket(conn);
-      let kind: "reader" | "writer" = "writer"; // libpq's documented start
       const failed = () => {
         const msg = c.error();
         noticeTargets.delete(c.#noticeId);
@@ -165,8 +164,7 @@ export class Connection {
       };
       if (pq.PQstatus(conn) === CONNECTION_BAD) return failed();
       const step = () => {
-        if (kind === "reader") loop.removeReader(fd);
-        else loop.removeWriter(fd);
+        loop.forget(fd); // libpq may close or replace it in this poll
         const polled = pq.PQconnectPoll(conn);
         if (polled === PGRES_POLLING_FAILED) return failed();
         fd = pq.PQsocket(conn);
@@ -177,11 +175,10 @@ export class Connection {
           loop.addReader(fd, () => c.#readable());
           return resolve(c);
         }
-        kind = polled === PGRES_POLLING_READING ? "reader" : "writer";
-        if (kind === "reader") loop.addReader(fd, step);
+        if (polled === PGRES_POLLING_READING) loop.addReader(fd, step);
         else loop.addWriter(fd, step);
       };
-      loop.addWriter(fd, step);
+      loop.addWriter(fd, step); // libpq's documented start: as if WRITING
     });
   }
 
@@ -248,11 +245,14 @@ export class Connection {
   /** Closes the connection: the watch goes first, then PQfinish closes the socket. */
   close(): void {
     if (this.#conn === null) return;
-    this.#loop.removeReader(this.#fd);
-    if (this.#writer) this.#loop.removeWriter(this.#fd);
+    this.#loop.forget(this.#fd); // the reader, and a writer if PQflush waited
+    this.#writer = false;
     pq.PQfinish(this.#conn);
     this.#conn = null;
     noticeTargets.delete(this.#noticeId);
+    // A query still waiting must not wait for ever: it wakes, finds the
+    // connection closed and rejects.
+    if (this.#waiter !== null) this.#wake("readable");
   }
 
   #check(): void {
@@ -291,6 +291,7 @@ export class Connection {
   // PQflush until all is sent; returns how often the socket was full.
   async #flush(): Promise<number> {
     let waits = 0;
+    this.#check();
     for (let r = pq.PQflush(this.#conn); r !== 0; r = pq.PQflush(this.#conn)) {
       if (r < 0) throw new Error(this.error());
       waits++;
@@ -301,6 +302,7 @@ export class Connection {
 
   // The next PGresult (null at the end of a query), reading input until one is whole.
   async #nextResult(): Promise<Pointer | null> {
+    this.#check(); // closed meanwhile: libpq would answer NULL as at the end
     while (pq.PQisBusy(this.#conn) === 1) {
       await this.#wait(false);
       this.#consume();
@@ -311,6 +313,7 @@ export class Connection {
   }
 
   #consume(): void {
+    this.#check();
     if (pq.PQconsumeInput(this.#conn) !== 1) throw new Error(this.error());
     this.#deliver();
   }
@@ -418,6 +421,20 @@ if (import.meta.main) {
   expect(fatal !== "", `no notice of the termination: ${notices.join("; ")}`);
   expect(why.includes("server closed the connection"), `unexpected close: ${why}`);
   console.log(`killed: ${fatal}; then: ${why.split("\n")[0]}`);
+
+  // 6. Closing a connection while its query waits: the query rejects at
+  // once (PQfinish also tells the server to stop).
+  const c = await Connection.connect(loop, other);
+  const slow = c.query("SELECT pg_sleep(60)").then(
+    () => "answered",
+    (e) => `rejected: ${e.message}`,
+  );
+  // Usually while it waits for the answer; a close before it got there
+  // must reject the same way.
+  loop.callLater(100, () => c.close());
+  const fate = await slow;
+  expect(fate === "rejected: Cannot query: the connection is closed", `the slow query was ${fate}`);
+  console.log(`closed while waiting: ${fate}`);
 
   b.close();
   loop.stop();

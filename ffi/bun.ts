@@ -165,16 +165,16 @@ const proc = (globalThis as unknown as {
 // Parking uses the shim's waiter thread, which reports through one
 // threadsafe JSCallback per thread. Bun queues such a call and returns at
 // once, so closing a loop (which joins the waiter thread) cannot deadlock.
-const parked = new Map<number, () => void>();
+const parked = new Map<number, (result: number) => void>();
 const withWaker = new Set<number>();
 let waker: { ptr: unknown } | undefined;
 let keepAlive: BunTimer | undefined;
 
-function onWake(id: number): void {
+function onWake(id: number, result: number): void {
   const onReady = parked.get(id);
   if (onReady === undefined) return; // closed since the park began
   settle(id);
-  onReady();
+  onReady(result);
 }
 
 function settle(id: number): void {
@@ -191,10 +191,10 @@ export function bunBinding(): Binding {
     open(path: string): Lib {
       return ffi!.dlopen(path, toBunTable()).symbols as Lib;
     },
-    park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void {
+    park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void {
       if (waker === undefined) {
         waker = new ffi!.JSCallback(onWake as (...args: never[]) => unknown, {
-          args: ["i32"],
+          args: ["i32", "i32"],
           returns: "void",
           threadsafe: true,
         });

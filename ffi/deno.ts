@@ -133,7 +133,7 @@ export function denoBinding(): Binding {
       blockers.set(lib, nonblocking.el_loop_block);
       return lib;
     },
-    park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void {
+    park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void {
       blockers.get(lib)!(id, timeoutMs).then(onReady);
     },
     forget(_id: number): void {

@@ -81,7 +81,7 @@ export const symbols = {
   el_loop_set_waker: {
     parameters: [
       "i32", // int32_t id
-      "function", // void (*waker)(int32_t id)
+      "function", // void (*waker)(int32_t id, int32_t result)
     ],
     result: "i32",
   },
@@ -320,9 +320,10 @@ export interface Binding {
   /**
    * Waits on loop `id`'s poller without blocking this thread, then calls
    * `onReady` on this thread (once the poller has something, a wake came,
-   * or `timeoutMs` passed). The process stays alive meanwhile.
+   * or `timeoutMs` passed) with the wait's result: 0, or -errno when it
+   * failed. The process stays alive meanwhile.
    */
-  park(lib: Lib, id: number, timeoutMs: number, onReady: () => void): void;
+  park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void;
   /** Drops loop `id`'s pending park, if any (the loop is closing). */
   forget(id: number): void;
   /** An environment variable, or undefined when unset or not permitted. */

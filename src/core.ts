@@ -11,6 +11,7 @@ import type { Callback } from "./handler.ts";
 import { RingQueue } from "./ring_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
 import { Ctl, type Poller } from "./poller.ts";
+import { SystemError } from "./errors.ts";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
 export interface FdWatch {
@@ -29,6 +30,11 @@ export type ErrorSink = (error: unknown, handler: Handler) => void;
 
 const EINTR_RESULT = -4; // -EINTR on every supported OS
 const MAX_EVENTS = 256;
+
+/** The error of a failed wait (no readiness: the loop cannot go on). */
+function waitError(errno: number): SystemError {
+  return new SystemError(errno, "el_poller_wait", "Cannot wait for events: the poller failed");
+}
 
 /** Every live core in this thread (fd.close removes fds from each). */
 export const liveCores: Set<LoopCore> = new Set();
@@ -275,7 +281,7 @@ export class LoopCore {
     const n = this.poller.wait(events, timeoutMs);
     if (n < 0) {
       if (n === EINTR_RESULT) return 0;
-      throw new Error(`Cannot wait for events: the poller failed (errno ${-n})`);
+      throw waitError(-n);
     }
     for (let i = 0; i < 2 * n; i += 2) {
       const fd = events[i];
@@ -321,14 +327,19 @@ export class LoopCore {
     }
   }
 
-  /** Waits without blocking the thread (hosted driver). */
+  /**
+   * Waits without blocking the thread (hosted driver). Rejects with the
+   * `SystemError` of a failed wait: it is no readiness, and polling after
+   * it would only park again at once, for ever.
+   */
   park(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       this.#parked = true;
       this.#nudged = false;
-      this.poller.park(timeoutMs, () => {
+      this.poller.park(timeoutMs, (result) => {
         this.#parked = false;
-        resolve();
+        if (result < 0 && result !== EINTR_RESULT) reject(waitError(-result));
+        else resolve();
       });
     });
   }

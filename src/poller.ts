@@ -43,10 +43,11 @@ export interface Poller {
   wait(out: Int32Array, timeoutMs: number): number;
   /**
    * Waits without blocking this thread: calls `onReady` once the poller has
-   * something, a wake came, or `timeoutMs` passed. The process is kept
-   * alive meanwhile.
+   * something, a wake came, or `timeoutMs` passed, with the wait's result
+   * (0, or -errno when it failed: no readiness). The process is kept alive
+   * meanwhile.
    */
-  park(timeoutMs: number, onReady: () => void): void;
+  park(timeoutMs: number, onReady: (result: number) => void): void;
   /** Makes a blocked `wait` or a `park` return (thread-safe in C). */
   wake(): void;
   /** Releases everything the poller holds. */
@@ -58,7 +59,7 @@ export interface Poller {
 /** The shim's poller (epoll or kqueue). */
 export class NativePoller implements Poller {
   #id: number;
-  #onReady: (() => void) | undefined;
+  #onReady: ((result: number) => void) | undefined;
   #closed = false;
 
   /** Opens a loop in the shim. */
@@ -83,15 +84,15 @@ export class NativePoller implements Poller {
     return lib.el_poller_wait(this.#id, out, out.length >> 1, timeoutMs);
   }
 
-  park(timeoutMs: number, onReady: () => void): void {
+  park(timeoutMs: number, onReady: (result: number) => void): void {
     this.#onReady = onReady;
     binding.park(lib, this.#id, timeoutMs, this.#resume);
   }
 
-  #resume = (): void => {
+  #resume = (result: number): void => {
     const onReady = this.#onReady;
     this.#onReady = undefined;
-    onReady?.();
+    onReady?.(result);
   };
 
   wake(): void {
@@ -106,6 +107,6 @@ export class NativePoller implements Poller {
     // pending park never outlives the loop.
     lib.el_loop_close(this.#id);
     // A park ended by the close resolves, so awaiting code is not stranded.
-    this.#resume();
+    this.#resume(0);
   }
 }

@@ -79,13 +79,13 @@ export class FakePoller implements Poller {
     return 0;
   }
 
-  park(timeoutMs: number, onReady: () => void): void {
+  park(timeoutMs: number, onReady: (result: number) => void): void {
     this.timeouts.push(timeoutMs);
     queueMicrotask(() => {
       if (timeoutMs > 0 && !this.#woken && this.#collect(new Int32Array(512)) === 0) {
         this.#now += timeoutMs;
       }
-      onReady();
+      onReady(0);
     });
   }
 

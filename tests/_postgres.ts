@@ -101,13 +101,25 @@ export async function startCluster(): Promise<Cluster> {
   const log = join(dir, "server.log");
   const user = "evloop";
   if (as) chownSync(dir, as.uid, as.gid);
+  // The server is the test's tool, not what it tests: a sanitizer runtime
+  // preloaded into the test run (scripts/ci/asan.sh) stays out of it.
+  // Emptied, not left out: Deno's node:child_process merges the parent's
+  // environment into `env`.
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  for (const k of ["LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS"]) env[k] = "";
   const exec = (cmd: string, args: string[]) => {
     const argv = as ? ["runuser", "-u", as.name, "--", join(bin, cmd), ...args] : [
       join(bin, cmd),
       ...args,
     ];
     // cwd: the directory is readable by that user (the caller's may not be).
-    return spawnSync(argv[0], argv.slice(1), { cwd: dir, encoding: "utf8", timeout: 60_000 });
+    return spawnSync(argv[0], argv.slice(1), {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
   };
   const fail = (what: string, r: { stdout: string; stderr: string; status: number | null }) => {
     const server = existsSync(log) ? readFileSync(log, "utf8") : "";

@@ -29,6 +29,10 @@ if (missing !== null) {
         out,
         "killed: FATAL:  terminating connection due to administrator command; then: server closed the connection unexpectedly",
       );
+      assertStringIncludes(
+        out,
+        "closed while waiting: rejected: Cannot query: the connection is closed",
+      );
       assertStringIncludes(out, "\nok\n");
     } finally {
       cluster.stop();

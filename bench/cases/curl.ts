@@ -3,7 +3,9 @@
  * against bench/c/http_server on 127.0.0.1 (a separate process, the same
  * for every variant), in BATCHES measured batches after one warm-up batch.
  * Variants: `c` (libcurl's own curl_multi_perform + curl_multi_poll loop
- * in C, bench/c/curl_multi_poll.c: the limit), `exclusive` and `hosted`
+ * in C, bench/c/curl_multi_poll.c: the limit), `c_socket` (the
+ * multi_socket wiring of the example on a plain epoll loop in C,
+ * bench/c/curl_multi_socket.c), `exclusive` and `hosted`
  * (libcurl's multi_socket interface on evloop, examples/curl_multi.ts),
  * and `fetch` (the runtime's own fetch()). Each checks every body's length.
  * Usage: curl.ts BUILD_DIR VARIANT SIZE TRANSFERS CONCURRENCY BATCHES;
@@ -92,17 +94,21 @@ function viaFetch(url: string): Promise<Timing> {
   return timed(batch);
 }
 
-const cProgram = join(build, "bench_curl_multi_poll");
-if (variant === "c" && !existsSync(cProgram)) {
+const cPrograms: Record<string, string> = {
+  c: join(build, "bench_curl_multi_poll"),
+  c_socket: join(build, "bench_curl_multi_socket"),
+};
+const cProgram = cPrograms[variant];
+if (cProgram !== undefined && !existsSync(cProgram)) {
   skip("bench_curl_multi_poll not built (curl's headers, libcurl4-openssl-dev, missing)");
 } else {
   const server = await startServer();
   const url = `http://127.0.0.1:${server.port}/`;
   try {
-    if (variant === "c") {
+    if (cProgram !== undefined) {
       const argv = [server.port, size, transfers, concurrency, batches].map(String);
       const r = spawnSync(cProgram, argv, { encoding: "utf8" });
-      if (r.status !== 0) throw new Error(`bench_curl_multi_poll failed: ${r.stderr}`);
+      if (r.status !== 0) throw new Error(`${cProgram} failed: ${r.stderr}`);
       emit(JSON.parse(r.stdout.trim().split("\n").pop()!));
     } else if (variant === "fetch") {
       emit({ ...await viaFetch(url) });

@@ -1,0 +1,33 @@
+// The examples are single files that run unchanged under `deno run` and
+// `bun`: run a few as scripts under the runtime running this test (the
+// others run by import in their own tests, or as children in a netns).
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { assertEquals, assertStringIncludes } from "@std/assert";
+import { isDeno, test } from "./_harness.ts";
+
+const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
+
+function script(file: string): { status: number | null; out: string } {
+  const args = isDeno ? ["run", "-A", file] : [file];
+  const r = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: 60_000,
+  });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+test("examples/eventfd_thread.ts runs as a script and prints exact sums", () => {
+  const r = script("examples/eventfd_thread.ts");
+  assertEquals(r.status, 0, r.out);
+  assertStringIncludes(r.out, "summed to 5000100000 (expected 5000100000)");
+  assertStringIncludes(r.out, "semaphore: 10100 reads summed to 10100 (expected 10100)");
+});
+
+test("examples/serial_pty.ts runs as a script and checks 10,000 answers", () => {
+  const r = script("examples/serial_pty.ts");
+  assertEquals(r.status, 0, r.out);
+  assertStringIncludes(r.out, "serial: 10000/10000 answers checked");
+});
