@@ -58,9 +58,14 @@ eachLoop(
       const pids = new Set<number>();
       let done = false;
       finished.then(() => s.loop.sleep(20)).then(() => done = true);
+      // One next() at a time: a pending one that lost a race is kept, not
+      // abandoned (it would take the next arrival with it).
+      let pending = it.next();
       while (!done) {
-        const r = await Promise.race([it.next(), s.loop.sleep(50).then(() => null)]);
-        if (r === null || r.done) continue;
+        const r = await Promise.race([pending, s.loop.sleep(50).then(() => null)]);
+        if (r === null) continue;
+        pending = it.next();
+        if (r.done) continue;
         if (r.value.code === SIGNAL_LOST_CODE) lost++;
         else {
           normal++;
