@@ -120,8 +120,8 @@ export function allCases(tools: Tools): CaseDef[] {
   const idleMs = (ctx: Ctx) => ctx.quick ? 100 : 2000;
   const allocN = [1_000_000, 5_000] as const;
   const xN = [1_000_000, 4_000] as const;
-  const awaitN = [20_000, 300] as const;
-  const bulkBytes = [1 << 30, 4 << 20] as const;
+  const awaitN = [20_000, 100] as const;
+  const bulkBytes = [1 << 30, 1 << 20] as const;
   // curl: SIZE, TRANSFERS, CONCURRENCY, measured BATCHES (full / quick).
   const curlArgs = (c: Ctx) => c.quick ? [65536, 20, 5, 1] : [65536, 200, 50, 10];
   const curlJob = (variant: string) => (c: Ctx): Job => ({

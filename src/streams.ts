@@ -119,7 +119,7 @@ export class FdStreams implements Disposable {
         this.#writeDone = true;
         this.#maybeRelease();
       },
-    }, { highWaterMark: hwm, size: (chunk) => chunk.byteLength });
+    }, { highWaterMark: hwm, size: (chunk) => chunk?.byteLength ?? 0 });
   }
 
   async #pull(controller: ReadableByteStreamController, size: number): Promise<void> {

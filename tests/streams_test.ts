@@ -9,6 +9,20 @@ import { openPty } from "./_pty.ts";
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const bytes = (s: string) => new TextEncoder().encode(s);
 
+/** The chunks of a stream (TypeScript's DOM types lack its async iterator). */
+async function* chunksOf(readable: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = readable.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /** Whether `f` is open (fcntl through the shim's dup). */
 function isOpen(f: number): boolean {
   try {
@@ -220,7 +234,7 @@ async function receiveAll(
 ): Promise<number> {
   let received = 0;
   let chunks = 0;
-  for await (const chunk of readable) {
+  for await (const chunk of chunksOf(readable)) {
     const want = pattern(received, chunk.length);
     for (let i = 0; i < chunk.length; i += 4093) {
       if (chunk[i] !== want[i]) throw new Error(`byte ${received + i} differs`);
@@ -280,7 +294,7 @@ test("EventLoop.streams(): a pipe read with run() (the pending read keeps it goi
   await streams.writable.abort();
   const chunks: string[] = [];
   const reading = (async () => {
-    for await (const chunk of streams.readable) chunks.push(text(chunk));
+    for await (const chunk of chunksOf(streams.readable)) chunks.push(text(chunk));
   })();
   loop.callLater(1, () => {
     fd.write(w, bytes("abcdefg"));
