@@ -116,6 +116,17 @@ int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t));
  * el_poller_wait(id, ..., 0). */
 int32_t el_loop_park(int32_t id, double timeout_ms);
 
+/* For runtimes that free a thread's callbacks before the thread ends (Bun
+ * frees a Worker's JSCallbacks with its VM, a few ms before the thread
+ * exits and the loops close): writes into out[0] a token naming the
+ * calling thread and into out[1] the address of a function
+ * void release(void *token, void *ctx), which disarms the wakers of every
+ * loop that thread opened and frees the token. Meant for the runtime's
+ * "external buffer freed" hook (Bun: toArrayBuffer's deallocator), which
+ * runs as the VM is torn down. The one ABI entry that hands out
+ * addresses, as only such a hook can take them. Returns 0 or -ENOMEM. */
+int32_t el_thread_teardown_hook(uint64_t *out);
+
 /* ---- inbox.c: cross-thread calls --------------------------------------- */
 
 /* Each loop has an inbox: a FIFO of byte messages that any thread may post

@@ -27,7 +27,13 @@ interface BunFfi {
     def: { args: string[]; returns: string; threadsafe: boolean },
   ) => { ptr: unknown; close(): void };
   ptr(buffer: ArrayBufferView): number;
-  toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
+  toArrayBuffer(
+    pointer: number,
+    offset: number,
+    length: number,
+    deallocatorContext?: number | null,
+    deallocator?: number,
+  ): ArrayBuffer;
   CString: new (pointer: number, offset?: number) => { toString(): string };
 }
 
@@ -169,6 +175,20 @@ const parked = new Map<number, (result: number) => void>();
 const withWaker = new Set<number>();
 let waker: { ptr: unknown } | undefined;
 let keepAlive: BunTimer | undefined;
+// Bun frees this thread's JSCallbacks with a terminated Worker's VM, a few
+// ms before the thread ends and the shim closes its loops: a park ending
+// in between would call freed code. This buffer's deallocator runs as the
+// VM is torn down and disarms the wakers first (el_thread_teardown_hook).
+// Held for the thread's lifetime, it is never collected before that.
+const heldUntilTeardown: ArrayBuffer[] = [];
+
+function armTeardownHook(lib: Lib): void {
+  const out = new Uint8Array(16);
+  if (lib.el_thread_teardown_hook(out) < 0) return;
+  // Two addresses in the machine's byte order.
+  const [token, release] = new BigUint64Array(out.buffer);
+  heldUntilTeardown.push(ffi!.toArrayBuffer(Number(token), 0, 8, null, Number(release)));
+}
 
 function onWake(id: number, result: number): void {
   const onReady = parked.get(id);
@@ -203,6 +223,7 @@ export function bunBinding(): Binding {
         // makes its own wake-ups irrelevant.
         keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
         keepAlive.unref();
+        armTeardownHook(lib);
       }
       if (!withWaker.has(id)) {
         const r = lib.el_loop_set_waker(id, waker.ptr);

@@ -85,6 +85,12 @@ export const symbols = {
     ],
     result: "i32",
   },
+  el_thread_teardown_hook: {
+    parameters: [
+      "buffer", // uint64_t *out: [token, release function] (Bun's deallocator)
+    ],
+    result: "i32",
+  },
   el_loop_park: {
     parameters: [
       "i32", // int32_t id

@@ -442,7 +442,9 @@ export class EventLoop {
 
   /**
    * Runs `callback(...args)` once `loop.time()` reaches `whenMs`. A time
-   * already past behaves as `callSoon`.
+   * already past runs at the next iteration, still in (time, scheduling)
+   * order with the other timers due: equal times fire in the order they
+   * were scheduled, however late the later calls were made.
    *
    * @example
    * ```ts
@@ -467,7 +469,9 @@ export class EventLoop {
     this.#alive("schedule a timer");
     checkFinite(whenMs, "the time", "Cannot schedule a timer");
     checkCallback(callback, "schedule a timer");
-    if (whenMs <= this.#core.poller.now()) return this.callSoon(callback, ...args);
+    // Never a shortcut to callSoon for a past time: a timer at the same
+    // time scheduled earlier, while that time was still ahead, would run
+    // after it (asyncio's call_at also always goes through the heap).
     return this.#core.schedule(whenMs, callback as Callback, args);
   }
 

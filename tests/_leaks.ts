@@ -65,9 +65,10 @@ const COUNTED = /^(worker-\d+|Worker|deno|bun|evloop.*)$/;
 /**
  * fds the gate leaves to the runtimes: the reactors they start lazily and
  * keep (an epoll fd with its eventfd: Deno's per-file Worker host, Bun's
- * socket loop on the first server), and their own executable, which Deno
- * opens once to read its symbols. A loop of ours that leaked is counted by
- * el_loop_count, and its timerfd still shows here.
+ * socket loop on the first server), their own executable, which Deno
+ * opens once to read its symbols, and copies of their stdio (Bun dups
+ * stdout for its writer when a child inherits it). A loop of ours that
+ * leaked is counted by el_loop_count, and its timerfd still shows here.
  */
 const RUNTIME_FDS = /^anon_inode:\[(eventpoll|eventfd)\]$/;
 const executable = (() => {
@@ -78,9 +79,21 @@ const executable = (() => {
   }
 })();
 
-function ours(fd: string): boolean {
+function ours(fd: string, stdio: string[]): boolean {
   const target = fd.slice(fd.indexOf(" -> ") + 4);
-  return !RUNTIME_FDS.test(target) && target !== executable;
+  return !RUNTIME_FDS.test(target) && target !== executable && !stdio.includes(target);
+}
+
+function stdioTargets(): string[] {
+  const targets: string[] = [];
+  for (const fd of [0, 1, 2]) {
+    try {
+      targets.push(readlinkSync(`/proc/self/fd/${fd}`));
+    } catch {
+      // Closed.
+    }
+  }
+  return targets;
 }
 
 interface Snapshot {
@@ -98,7 +111,8 @@ function leaks(before: Snapshot): string[] {
   const found: string[] = [];
   const loops = lib.el_loop_count();
   if (loops > before.loops) found.push(`loops open: ${before.loops} before, ${loops} after`);
-  const fds = newFds(before.fds).filter(ours);
+  const stdio = stdioTargets();
+  const fds = newFds(before.fds).filter((fd) => ours(fd, stdio));
   if (fds.length > 0) found.push(`fds opened and never closed: ${fds.join(", ")}`);
   for (const [name, count] of threadNames()) {
     const was = before.threads.get(name) ?? 0;

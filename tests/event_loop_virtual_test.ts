@@ -33,6 +33,18 @@ test("EventLoop on virtual time: callAt() in the past runs soon, in order with c
   assertEquals(loop.time(), 5010);
 });
 
+test("EventLoop.callAt() keeps equal times in scheduling order when the time passed between the calls", async () => {
+  const poller = new FakePoller(1000);
+  using loop = new EventLoop({ mode: "exclusive", poller });
+  const order: number[] = [];
+  for (let i = 0; i < 8; i++) loop.callAt(1005, () => order.push(i));
+  // A slow caller: the time is past before the last two calls are made.
+  poller.advance(10);
+  for (let i = 8; i < 10; i++) loop.callAt(1005, () => order.push(i));
+  await loop.run();
+  assertEquals(order, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+});
+
 test("EventLoop recomputes the timeout after EINTR and fires on time", async () => {
   class InterruptedOnce extends FakePoller {
     interrupted = false;

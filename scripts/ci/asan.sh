@@ -8,6 +8,8 @@ source "$(dirname "$0")/_common.sh"
 need_clang
 need_runtimes
 
+# The default build too: tests load helper libraries from build/.
+node scripts/run.mjs build
 CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEVLOOP_ASAN=ON -DEVLOOP_BENCH=OFF >/dev/null
 cmake --build build-asan --parallel 2 >/dev/null

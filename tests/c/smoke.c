@@ -1,7 +1,9 @@
 /* smoke.c: loads a built libevloop with dlopen, as Deno and Bun do, and
  * drives one loop through a pipe, a timeout and a TCP accept. Run under
  * qemu by scripts/ci/prebuild.sh for the cross-compiled aarch64 library:
- *   smoke path/to/libevloop.so   -> prints "smoke: ok" and exits 0 */
+ *   smoke path/to/libevloop.so   -> prints "smoke: ok" and exits 0
+ * Without an argument it loads $EVLOOP_LIB (CTest sets it to the library
+ * of its build, so the sanitizer gates run it too). */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,12 +50,13 @@ int main(int argc, char **argv) {
   int32_t id, fds[2], out[8], srv, cli, acc;
   uint8_t byte = 42, got = 0;
   double t0, waited;
+  const char *path = argc == 2 ? argv[1] : getenv("EVLOOP_LIB");
 
-  if (argc != 2) {
-    fprintf(stderr, "usage: smoke path/to/libevloop.so\n");
+  if (argc > 2 || path == NULL || *path == '\0') {
+    fprintf(stderr, "usage: smoke path/to/libevloop.so (or EVLOOP_LIB set)\n");
     return 2;
   }
-  lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (lib == NULL) {
     fprintf(stderr, "smoke: %s\n", dlerror());
     return 1;
