@@ -139,7 +139,7 @@ export class FdWaiters implements FdWatch {
     const reason = new Error(
       this.#core.closed
         ? `Cannot wait for fd ${this.fd}: the loop was closed`
-        : `Cannot wait for fd ${this.fd}: it was closed`,
+        : `Cannot wait for fd ${this.fd}: it was closed or forgotten`,
     );
     this.#ended ??= reason;
     this.#fail(reason);
