@@ -172,8 +172,14 @@ export class FdWaiters implements FdWatch {
 }
 
 function settle(list: Waiter[], events: number): void {
-  const waiters = list.splice(0);
-  for (const waiter of waiters) {
+  // Most often one waiter: no copy of the list on the hot path.
+  if (list.length === 1) {
+    const waiter = list.pop()!;
+    waiter.unsubscribe();
+    waiter.resolve(events);
+    return;
+  }
+  for (const waiter of list.splice(0)) {
     waiter.unsubscribe();
     waiter.resolve(events);
   }
