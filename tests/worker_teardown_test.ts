@@ -76,7 +76,9 @@ for (const variant of ["hosted", "exclusive", "ioloop", "signal"] as const) {
     if (variant !== "exclusive") {
       const left = await eventually(() => lib.el_loop_count(), (n) => n === loops, 5_000);
       assertEquals(left, loops, "loops of terminated Workers");
-      console.log(`${variant}: ${WORKERS} loops released in ${Date.now() - terminated} ms`);
+      console.log(
+        `${variant}: ${WORKERS} loops released ${Date.now() - terminated} ms after terminate()`,
+      );
     }
     // Now every dead loop's fd, timer and signal fires.
     for (let i = 1; i < pipes.length; i += 2) lib.el_fd_write(pipes[i], new Uint8Array(1), 1);
@@ -96,6 +98,10 @@ for (const variant of ["hosted", "exclusive", "ioloop", "signal"] as const) {
     // the runtimes' own pools may keep one or two more for a while.
     const leftThreads = await eventually(threadCount, (n) => n <= threads + 2, 10_000);
     assert(leftThreads <= threads + 2, `threads: ${threads} before, ${leftThreads} after`);
+    console.log(
+      `${variant}: ${WORKERS} Workers terminated; loops ${loops} -> ${lib.el_loop_count()}, ` +
+        `fds ${fds.length} -> ${openFds().length}, threads ${threads} -> ${leftThreads}`,
+    );
   });
 }
 
