@@ -203,7 +203,9 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
 /* dup(2) with O_CLOEXEC: a second fd for the same open file. */
 int32_t el_fd_dup(int32_t fd);
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
- * (NUL-terminated) and port (0 picks one); returns the fd. */
+ * (NUL-terminated) and port (0 picks one) with listen(2)'s backlog (>= 0,
+ * capped by the kernel); returns the fd. -EINVAL for a negative backlog,
+ * a port outside 0..65535 or a host that is not a numeric address. */
 int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog);
 /* accept4(2) with TCP_NODELAY set; -EAGAIN when nothing is pending. */
 int32_t el_tcp_accept(int32_t fd);

@@ -18,7 +18,7 @@ import {
   SignalRegistry,
 } from "./signals.ts";
 import { isMainThread } from "./thread.ts";
-import { checkFd, checkFinite } from "./validate.ts";
+import { checkFd, checkFinite, checkLoopOptions } from "./validate.ts";
 import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
 
 /** Options for {@linkcode EventLoop}. */
@@ -131,6 +131,7 @@ export class EventLoop {
    * @throws {RangeError} For an unknown mode.
    */
   constructor(options: EventLoopOptions = {}) {
+    checkLoopOptions(options, "Cannot create an EventLoop");
     const mode = options.mode ?? "hosted";
     if (!MODES.includes(mode)) {
       throw new RangeError(
@@ -727,18 +728,14 @@ export class EventLoop {
    * assert(!loop.removeSignalHandler("SIGUSR2"));
    * ```
    *
-   * @returns Whether a handler was removed.
+   * @returns Whether a handler was removed (false for SIGKILL and
+   * SIGSTOP, where none can be, as in evergreen and asyncio).
    * @throws {TypeError} If `sig` is not a number or a string.
    * @throws {RangeError} For an unknown signal number or name.
-   * @throws {Error} For SIGKILL and SIGSTOP, which cannot be caught.
    */
   removeSignalHandler(sig: number | string): boolean {
     this.#alive("remove a signal handler");
-    const action = "Cannot remove signal handler";
-    const signo = signalNumber(sig, action);
-    if (signalName(signo) === "SIGKILL" || signalName(signo) === "SIGSTOP") {
-      throw new Error(`${action} for ${signalName(signo)}: it cannot be caught`);
-    }
+    const signo = signalNumber(sig, "Cannot remove signal handler");
     return SignalRegistry.of(this.#core).remove(signo);
   }
 

@@ -11,7 +11,7 @@ import { removalError, watchError } from "./errors.ts";
 import { catchableSignal, SignalCallback, signalNumber, SignalRegistry } from "./signals.ts";
 import { type Callback, checkCallback, describe, Handler, retire } from "./handler.ts";
 import { NativePoller, type Poller } from "./poller.ts";
-import { checkFd, checkFinite } from "./validate.ts";
+import { checkFd, checkFinite, checkLoopOptions } from "./validate.ts";
 import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
 
 /**
@@ -256,6 +256,7 @@ export class IOLoop {
    * @throws {RangeError} For an unknown mode.
    */
   constructor(options: IOLoopOptions = {}) {
+    checkLoopOptions(options, "Cannot create an IOLoop");
     const mode = options.mode ?? "hosted";
     if (!MODES.includes(mode)) {
       throw new RangeError(

@@ -326,7 +326,7 @@ export class NativeLibrary<T extends Record<string, ForeignFunction>> {
    * @throws {Error} When the library or a symbol cannot be found, with the
    * runtime's message and the error as `cause`.
    */
-  static open<T extends Record<string, ForeignFunction>>(
+  static open<const T extends Record<string, ForeignFunction>>(
     path: string,
     table: T,
   ): NativeLibrary<T> {
@@ -438,7 +438,7 @@ export class NativeLibrary<T extends Record<string, ForeignFunction>> {
  * assertEquals([...values], [1, 2, 3]);
  * ```
  */
-export class NativeCallback<S extends CallbackSignature = CallbackSignature> {
+export class NativeCallback<const S extends CallbackSignature = CallbackSignature> {
   #raw: RawCallback;
   #closed = false;
 
