@@ -139,7 +139,7 @@ export class FdWaiters implements FdWatch {
     const reason = new Error(
       this.#core.closed
         ? `Cannot wait for fd ${this.fd}: the loop was closed`
-        : `Cannot wait for fd ${this.fd}: it was closed`,
+        : `Cannot wait for fd ${this.fd}: it was closed or forgotten`,
     );
     this.#ended ??= reason;
     this.#fail(reason);
@@ -172,8 +172,14 @@ export class FdWaiters implements FdWatch {
 }
 
 function settle(list: Waiter[], events: number): void {
-  const waiters = list.splice(0);
-  for (const waiter of waiters) {
+  // Most often one waiter: no copy of the list on the hot path.
+  if (list.length === 1) {
+    const waiter = list.pop()!;
+    waiter.unsubscribe();
+    waiter.resolve(events);
+    return;
+  }
+  for (const waiter of list.splice(0)) {
     waiter.unsubscribe();
     waiter.resolve(events);
   }

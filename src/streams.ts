@@ -93,6 +93,11 @@ export class FdStreams implements Disposable {
         `${action}: highWaterMark must be a positive integer, got ${describe(hwm)}`,
       );
     }
+    if (options.closeFd !== undefined && typeof options.closeFd !== "boolean") {
+      throw new TypeError(
+        `${action}: closeFd must be a boolean, got ${describe(options.closeFd)}`,
+      );
+    }
     if (core.closed) throw new Error(`${action}: the loop is closed`);
     this.fd = fd;
     this.#closeFd = options.closeFd === true;

@@ -243,3 +243,20 @@ test("EventLoop.readable(): a pending wait keeps run() going until it settles", 
   fd.close(r);
   fd.close(w);
 });
+
+eachLoop(
+  test,
+  "readable() pending on an fd given to forget() rejects, and the fd stays open",
+  async (s) => {
+    const [r, w] = fd.pipe();
+    const pending = s.loop.readable(r);
+    assert(s.raw.forget(r));
+    const error = await pending.catch((e) => e);
+    assert(String(error).includes("forgotten"), String(error));
+    assertIdle(s);
+    assertEquals(fd.write(w, new Uint8Array([1])), 1);
+    assertEquals(fd.read(r, new Uint8Array(4)), 1);
+    fd.close(r);
+    fd.close(w);
+  },
+);

@@ -88,3 +88,25 @@ test("EventLoop.sleep(): an exclusive loop fires it while the host's timers wait
   assertEquals(order, ["slept 0", "slept 1", "slept 2"]);
   void hostFired;
 });
+
+eachLoop(
+  test,
+  "a long promise chain started by a loop callback progresses before the loop blocks",
+  async (s) => {
+    const steps = await s.during(async () => {
+      let n = 0;
+      await s.loop.sleep(1);
+      // Fifty hops of microtasks between loop callbacks: an exclusive loop
+      // must let them all run before it blocks in the kernel again.
+      for (let i = 0; i < 50; i++) {
+        await Promise.resolve();
+        n++;
+      }
+      await s.loop.sleep(1);
+      for (let i = 0; i < 50; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));
+      return n + 50;
+    });
+    assertEquals(steps, 100);
+    assertIdle(s);
+  },
+);

@@ -178,6 +178,7 @@ eachLoop(
     await assertRejects(() => reading);
     assertIdle(s);
     assertThrows(() => s.loop.streams(r, { highWaterMark: 0 }), RangeError);
+    assertThrows(() => s.loop.streams(r, { closeFd: 1 as unknown as boolean }), TypeError);
     assertThrows(() => s.loop.streams(-1), RangeError);
     fd.close(r);
     fd.close(w);
