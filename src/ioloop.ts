@@ -494,7 +494,9 @@ export class IOLoop {
   /**
    * Changes which events `fd`'s handler is called for (`ERROR` is always
    * added). Events already reported but not yet handled are filtered by
-   * the new mask.
+   * the new mask. The registration is renewed even for an unchanged mask:
+   * if `fd` was closed behind the loop's back and its number reused, the
+   * handler follows the file the number now names.
    *
    * @example From READ to WRITE
    * ```ts
