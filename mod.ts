@@ -36,8 +36,6 @@ export {
 } from "./src/event_loop.ts";
 export {
   instance,
-  type IOEvent,
-  IOEvents,
   IOLoop,
   type IOLoopErrorSource,
   type IOLoopExceptionHandler,
@@ -47,19 +45,30 @@ export { Handler, TimerHandler } from "./src/handler.ts";
 export { RemoteLoop } from "./src/remote_loop.ts";
 export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
 export type { Mode } from "./src/drivers.ts";
+export type { Poller } from "./src/poller.ts";
 export { errnoName, SystemError } from "./src/errors.ts";
 export {
   type CallbackFunction,
   type CallbackSignature,
+  type Each,
   type ForeignCall,
   type ForeignFunction,
   type ForeignSymbols,
   type ForeignType,
+  type In,
   NativeCallback,
   NativeLibrary,
+  type NativeType,
+  type Out,
   type Pointer,
+  type RawType,
 } from "./src/native_library.ts";
 export * as pointer from "./src/pointer.ts";
-export type { SignalInfo } from "./src/signals.ts";
+export { SIGNAL_LOST_CODE, type SignalInfo } from "./src/signals.ts";
+export { type IOEvent, IOEvents } from "./src/io_events.ts";
+export { Watch } from "./src/watch.ts";
+export { FdStreams, type StreamsOptions } from "./src/streams.ts";
+export type { AbortOptions } from "./src/abort.ts";
+export type { SignalIterator, SignalsOptions } from "./src/signal_stream.ts";
 export * as fd from "./src/fd.ts";
 export { type Info, info } from "./src/info.ts";

@@ -116,6 +116,17 @@ int32_t el_loop_set_waker(int32_t id, void (*waker)(int32_t, int32_t));
  * el_poller_wait(id, ..., 0). */
 int32_t el_loop_park(int32_t id, double timeout_ms);
 
+/* For runtimes that free a thread's callbacks before the thread ends (Bun
+ * frees a Worker's JSCallbacks with its VM, a few ms before the thread
+ * exits and the loops close): writes into out[0] a token naming the
+ * calling thread and into out[1] the address of a function
+ * void release(void *token, void *ctx), which disarms the wakers of every
+ * loop that thread opened and frees the token. Meant for the runtime's
+ * "external buffer freed" hook (Bun: toArrayBuffer's deallocator), which
+ * runs as the VM is torn down. The one ABI entry that hands out
+ * addresses, as only such a hook can take them. Returns 0 or -ENOMEM. */
+int32_t el_thread_teardown_hook(uint64_t *out);
+
 /* ---- inbox.c: cross-thread calls --------------------------------------- */
 
 /* Each loop has an inbox: a FIFO of byte messages that any thread may post
@@ -192,7 +203,9 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
 /* dup(2) with O_CLOEXEC: a second fd for the same open file. */
 int32_t el_fd_dup(int32_t fd);
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
- * (NUL-terminated) and port (0 picks one); returns the fd. */
+ * (NUL-terminated) and port (0 picks one) with listen(2)'s backlog (>= 0,
+ * capped by the kernel); returns the fd. -EINVAL for a negative backlog,
+ * a port outside 0..65535 or a host that is not a numeric address. */
 int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog);
 /* accept4(2) with TCP_NODELAY set; -EAGAIN when nothing is pending. */
 int32_t el_tcp_accept(int32_t fd);

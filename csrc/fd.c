@@ -121,13 +121,16 @@ int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog) {
   socklen_t len;
   int fd, err, one = 1;
 
+  if (backlog < 0)
+    return -EINVAL;
   if ((err = resolve(host, port, &ss, &len)) < 0)
     return err;
   if ((fd = sock_open(ss.ss_family, SOCK_STREAM)) < 0)
     return fd;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  /* listen(2) caps the backlog at somaxconn; 0 is the kernel's minimum. */
   if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
-      listen(fd, backlog > 0 ? backlog : 128) == -1) {
+      listen(fd, backlog) == -1) {
     err = -errno;
     close(fd);
     return err;

@@ -6,6 +6,7 @@
  * pointer (cross-thread posters and signal handlers may hold old ids). */
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,6 +67,54 @@ static void close_thread_loops(void *mark) {
   /* -ESTALE: another thread closed it meanwhile, which is as good. */
   for (i = 0; i < n; i++)
     el_loop_close(ids[i]);
+}
+
+/* Disarms the wakers of the loops `owner` opened: their waiter threads
+ * call nothing any more (the loops stay open until the thread ends). */
+static void disarm_thread_loops(pthread_t owner) {
+  int32_t ids[EL_MAX_LOOPS];
+  struct el_loop *loop;
+  int i, n = 0;
+
+  pthread_mutex_lock(&table_mu);
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, owner))
+      ids[n++] = loops[i].id;
+  pthread_mutex_unlock(&table_mu);
+  for (i = 0; i < n; i++) {
+    loop = loop_acquire(ids[i]);
+    if (loop == NULL)
+      continue;
+    pthread_mutex_lock(&loop->mu);
+    loop->waker = NULL;
+    pthread_mutex_unlock(&loop->mu);
+    loop_release(loop);
+  }
+}
+
+/* The thread teardown hook (el_thread_teardown_hook): `bytes` is the
+ * token naming the thread. */
+struct thread_token {
+  pthread_t owner;
+};
+
+static void release_thread_token(void *bytes, void *ctx) {
+  struct thread_token *token = bytes;
+
+  (void)ctx;
+  disarm_thread_loops(token->owner);
+  free(token);
+}
+
+int32_t el_thread_teardown_hook(uint64_t *out) {
+  struct thread_token *token = malloc(sizeof(*token));
+
+  if (token == NULL)
+    return -ENOMEM;
+  token->owner = pthread_self();
+  out[0] = (uint64_t)(uintptr_t)token;
+  out[1] = (uint64_t)(uintptr_t)release_thread_token;
+  return 0;
 }
 
 static void make_exit_key(void) {
@@ -390,12 +439,15 @@ static void *waiter_main(void *arg) {
     while ((err = block(loop, timeout)) == -EINTR)
       ;
 
+    /* Called under mu, so whoever disarms the waker (close, the thread
+     * teardown hook) knows no call is under way once it holds mu. The
+     * waker only queues (see el_loop_park): mu is held briefly. */
     pthread_mutex_lock(&loop->mu);
     loop->done_seq = seq;
     waker = loop->closing ? NULL : loop->waker;
-    pthread_mutex_unlock(&loop->mu);
     if (waker != NULL)
       waker(loop->id, err);
+    pthread_mutex_unlock(&loop->mu);
   }
 }
 

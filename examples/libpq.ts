@@ -218,9 +218,10 @@ export class Connection {
    * Pipeline mode: sends every query before reading any result, then a
    * sync. A large batch fills the socket: PQflush returns 1, and the loop
    * waits for writability while consuming input, as libpq asks, so that
-   * neither side can block the other.
+   * neither side can block the other. `onFull` is called once: when
+   * PQflush first returns 1, or after everything was sent if it never did.
    */
-  async pipeline(queries: string[]): Promise<PipelineReport> {
+  async pipeline(queries: string[], onFull?: () => void): Promise<PipelineReport> {
     this.#check();
     if (pq.PQenterPipelineMode(this.#conn) !== 1) throw new Error(this.error());
     for (const sql of queries) {
@@ -230,7 +231,8 @@ export class Connection {
       }
     }
     if (pq.PQpipelineSync(this.#conn) !== 1) throw new Error(this.error());
-    const report: PipelineReport = { results: [], fullSocketWaits: await this.#flush() };
+    const report: PipelineReport = { results: [], fullSocketWaits: await this.#flush(onFull) };
+    if (report.fullSocketWaits === 0) onFull?.(); // called once either way
     // Each query gives its result then NULL; the sync gives PIPELINE_SYNC.
     for (let i = 0; i < queries.length; i++) {
       report.results.push(take(await this.#nextResult()));
@@ -288,13 +290,14 @@ export class Connection {
     return new Promise((resolve) => this.#waiter = resolve);
   }
 
-  // PQflush until all is sent; returns how often the socket was full.
-  async #flush(): Promise<number> {
+  // PQflush until all is sent; returns how often the socket was full
+  // (and calls onFull the first time).
+  async #flush(onFull?: () => void): Promise<number> {
     let waits = 0;
     this.#check();
     for (let r = pq.PQflush(this.#conn); r !== 0; r = pq.PQflush(this.#conn)) {
       if (r < 0) throw new Error(this.error());
-      waits++;
+      if (waits++ === 0) onFull?.();
       if (await this.#wait(true) === "readable") this.#consume();
     }
     return waits;
@@ -367,6 +370,12 @@ if (import.meta.main) {
   console.log(`connected: port ${a.port}, after 127.0.0.1:${refused} refused`);
   expect(a.port === port, `connected to port ${a.port}, not ${port}`);
 
+  // When every host refuses, connect() rejects with libpq's reason.
+  const none = await Connection.connect(loop, `${conninfo} host=127.0.0.1 port=${refused}`)
+    .then((c) => (c.close(), "connected"), (e) => e.message as string);
+  expect(none.includes("Connection refused"), `a refusing host gave: ${none}`);
+  console.log(`all refuse: ${none.split("\n")[0]}`);
+
   // 2. PQsendQuery / PQconsumeInput / PQgetResult, one result per statement.
   const results = await a.query("SELECT 40 + 2; SELECT 'two'");
   console.log(`query: ${results.length} results: ${results.map((r) => r.rows[0][0]).join(", ")}`);
@@ -377,14 +386,21 @@ if (import.meta.main) {
   console.log(`error: ${bad[0]?.error.split("\n")[0]}`);
 
   // 3. Pipelined queries that fill the socket: 200 x 128 KiB, more than
-  // the kernel buffers hold, behind a first query that keeps the server
-  // from reading for 300 ms.
+  // the kernel buffers between client and server hold (a few MB). The
+  // first one waits for an advisory lock that another connection, b, holds,
+  // so the server reads nothing more; b lets go once a's PQflush returned 1.
+  const b = await Connection.connect(loop, other);
+  await b.query("SELECT pg_advisory_lock(4242)");
+  let unlocked: Promise<Result[]> | null = null;
   const big = "x".repeat(131072);
   const queries = [
-    "SELECT pg_sleep(0.3)::text",
+    "SELECT pg_advisory_xact_lock(4242)::text",
     ...Array.from({ length: 200 }, (_, i) => `SELECT ${i} || ':' || length('${big}')`),
   ];
-  const report = await a.pipeline(queries);
+  const report = await a.pipeline(queries, () => {
+    unlocked = b.query("SELECT pg_advisory_unlock(4242)");
+  });
+  expect((await unlocked!)[0]?.rows[0][0] === "t", "b did not hold the lock");
   const answers = report.results.slice(1).map((r) => r.rows[0]?.[0]);
   expect(answers.every((v, i) => v === `${i}:131072`), "a pipelined answer is wrong");
   expect(report.fullSocketWaits > 0, "the pipeline never filled the socket");
@@ -393,7 +409,6 @@ if (import.meta.main) {
   );
 
   // 4. LISTEN/NOTIFY: 1,000 payloads, in order, from another connection.
-  const b = await Connection.connect(loop, other);
   const notes: Notification[] = [];
   const allArrived = new Promise<void>((resolve) => {
     a.onNotify = (n) => {

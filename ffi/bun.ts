@@ -27,7 +27,13 @@ interface BunFfi {
     def: { args: string[]; returns: string; threadsafe: boolean },
   ) => { ptr: unknown; close(): void };
   ptr(buffer: ArrayBufferView): number;
-  toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
+  toArrayBuffer(
+    pointer: number,
+    offset: number,
+    length: number,
+    deallocatorContext?: number | null,
+    deallocator?: number,
+  ): ArrayBuffer;
   CString: new (pointer: number, offset?: number) => { toString(): string };
 }
 
@@ -159,7 +165,12 @@ interface BunTimer {
 }
 
 const proc = (globalThis as unknown as {
-  process: { env: Record<string, string | undefined>; platform: string };
+  process: {
+    env: Record<string, string | undefined>;
+    platform: string;
+    arch: string;
+    report?: { getReport(): { header?: { glibcVersionRuntime?: string } } };
+  };
 }).process;
 
 // Parking uses the shim's waiter thread, which reports through one
@@ -169,6 +180,20 @@ const parked = new Map<number, (result: number) => void>();
 const withWaker = new Set<number>();
 let waker: { ptr: unknown } | undefined;
 let keepAlive: BunTimer | undefined;
+// Bun frees this thread's JSCallbacks with a terminated Worker's VM, a few
+// ms before the thread ends and the shim closes its loops: a park ending
+// in between would call freed code. This buffer's deallocator runs as the
+// VM is torn down and disarms the wakers first (el_thread_teardown_hook).
+// Held for the thread's lifetime, it is never collected before that.
+const heldUntilTeardown: ArrayBuffer[] = [];
+
+function armTeardownHook(lib: Lib): void {
+  const out = new Uint8Array(16);
+  if (lib.el_thread_teardown_hook(out) < 0) return;
+  // Two addresses in the machine's byte order.
+  const [token, release] = new BigUint64Array(out.buffer);
+  heldUntilTeardown.push(ffi!.toArrayBuffer(Number(token), 0, 8, null, Number(release)));
+}
 
 function onWake(id: number, result: number): void {
   const onReady = parked.get(id);
@@ -181,6 +206,15 @@ function settle(id: number): void {
   if (parked.delete(id) && parked.size === 0) keepAlive!.unref();
 }
 
+/** Whether this Linux process runs on glibc (Node's report says so). */
+function glibcRuntime(): boolean {
+  try {
+    return proc.report?.getReport().header?.glibcVersionRuntime !== undefined;
+  } catch {
+    return true; // no report: assume the common case
+  }
+}
+
 /** Makes the Bun binding (call only under Bun). */
 export function bunBinding(): Binding {
   return {
@@ -188,6 +222,8 @@ export function bunBinding(): Binding {
     runtime: "bun",
     version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
     os: proc.platform,
+    arch: proc.arch,
+    libc: proc.platform !== "linux" || glibcRuntime() ? "glibc" : "musl",
     open(path: string): Lib {
       return ffi!.dlopen(path, toBunTable()).symbols as Lib;
     },
@@ -203,6 +239,7 @@ export function bunBinding(): Binding {
         // makes its own wake-ups irrelevant.
         keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
         keepAlive.unref();
+        armTeardownHook(lib);
       }
       if (!withWaker.has(id)) {
         const r = lib.el_loop_set_waker(id, waker.ptr);
@@ -222,5 +259,6 @@ export function bunBinding(): Binding {
       withWaker.delete(id);
     },
     env: (name) => proc.env[name],
+    envReadable: () => true,
   };
 }

@@ -18,6 +18,7 @@ import { drive, type Mode, MODES } from "./drivers.ts";
 import { SystemError } from "./errors.ts";
 import { Inbox, type InboxLimit } from "./inbox.ts";
 import { SignalRegistry } from "./signals.ts";
+import { checkLoopOptions } from "./validate.ts";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
 export interface FdWatch {
@@ -95,12 +96,12 @@ export class ExceptionSink<C> {
 export interface LoopCoreOptions {
   /** The API, for messages: "an EventLoop", "an IOLoop". */
   readonly what: string;
-  /** See `EventLoopOptions.mode` (default `"hosted"`). */
-  readonly mode?: Mode;
-  /** The poller to drive (default: a new one of the shim). */
-  readonly poller?: Poller;
-  /** See `EventLoopOptions.inboxLimit`. */
-  readonly inboxLimit?: InboxLimit;
+  /**
+   * The user's options, unchecked: `mode` (default `"hosted"`), `poller`
+   * (default: a new one of the shim), `inboxLimit` (see
+   * `EventLoopOptions`).
+   */
+  readonly options: unknown;
   /** Where failed callbacks are reported (the API's rules, its sink). */
   readonly onError: ErrorSink;
 }
@@ -127,6 +128,12 @@ export class LoopCore {
   #timers = new TimerHeap();
   #watches: (FdWatch | undefined)[] = [];
   #watchCount = 0;
+  /** Watches with a non-zero interest: they keep the loop alive. */
+  #activeCount = 0;
+  /** Timers that do not keep the loop alive (`abortAfter`). */
+  #weakTimers = new Set<TimerHandler>();
+  /** Promises waiting on the loop without a watch or timer (`signals()`). */
+  #holds = 0;
   #events = new Int32Array(2 * MAX_EVENTS);
   #seq = 0;
   #parked = false;
@@ -135,7 +142,7 @@ export class LoopCore {
   #closed = false;
   #onError: ErrorSink;
   #signals: SignalRegistry | undefined;
-  #teardown: (() => void)[] = [];
+  #teardown = new Set<() => void>();
 
   #wakeListeners: ((bits: number) => void)[] = [];
 
@@ -149,25 +156,30 @@ export class LoopCore {
   #closeWhenStopped = false;
 
   /**
-   * Validates the mode, opens the poller (unless given) and attaches the
-   * inbox; anything opened is closed again if a later step throws.
+   * Validates the options, opens the poller (unless given) and attaches
+   * the inbox; anything opened is closed again if a later step throws.
    *
+   * @throws {TypeError} For options of the wrong types.
    * @throws {RangeError} For an unknown mode or inbox limit.
    * @throws {SystemError} If the shim cannot open a loop.
    */
   constructor(options: LoopCoreOptions) {
-    const mode = options.mode ?? "hosted";
+    const action = `Cannot create ${options.what}`;
+    checkLoopOptions(options.options, action);
+    const { mode = "hosted", poller, inboxLimit } = (options.options ?? {}) as {
+      mode?: Mode;
+      poller?: Poller;
+      inboxLimit?: InboxLimit;
+    };
     if (!MODES.includes(mode)) {
-      throw new RangeError(
-        `Cannot create ${options.what}: unknown mode "${mode}" (use "hosted" or "exclusive")`,
-      );
+      throw new RangeError(`${action}: unknown mode "${mode}" (use "hosted" or "exclusive")`);
     }
     this.mode = mode;
     this.#onError = options.onError;
-    this.poller = options.poller ?? new NativePoller();
+    this.poller = poller ?? new NativePoller();
     liveCores.add(this);
     try {
-      this.inbox = new Inbox(this, options.inboxLimit);
+      this.inbox = new Inbox(this, inboxLimit);
     } catch (error) {
       this.close();
       throw error;
@@ -185,9 +197,15 @@ export class LoopCore {
     return this.#signals;
   }
 
-  /** Runs `hook` when the core closes, before its queues are dropped. */
-  onClose(hook: () => void): void {
-    this.#teardown.push(hook);
+  /**
+   * Calls `hook()` once when the core closes, before its queues are
+   * dropped and its poller closed (the inbox and the signals let go; a
+   * pending promise on a timer rejects instead of waiting for ever).
+   * Returns its removal.
+   */
+  onClose(hook: () => void): () => void {
+    this.#teardown.add(hook);
+    return () => this.#teardown.delete(hook);
   }
 
   /**
@@ -211,8 +229,11 @@ export class LoopCore {
     if (this.#parked) this.#nudge();
   }
 
-  /** Makes a timer due at `when` (ms, on the poller's clock). */
-  schedule(when: number, callback: Callback, args: unknown[]): TimerHandler {
+  /**
+   * Makes a timer due at `when` (ms, on the poller's clock). A `weak` timer
+   * does not keep the loop alive (as an unref'd host timer).
+   */
+  schedule(when: number, callback: Callback, args: unknown[], weak = false): TimerHandler {
     const timer = new TimerHandler(
       when,
       this.#seq++,
@@ -221,6 +242,7 @@ export class LoopCore {
       this.#onTimerCancel,
     );
     this.#timers.push(timer);
+    if (weak) this.#weakTimers.add(timer);
     if (this.#parked) this.#nudge();
     return timer;
   }
@@ -228,7 +250,23 @@ export class LoopCore {
   #onTimerCancel = (handler: Handler): void => {
     // One that already left the heap (due, queued) is skipped at run time.
     if ((handler as TimerHandler).inHeap) this.#timers.noteCancelled();
+    this.#weakTimers.delete(handler as TimerHandler);
   };
+
+  /**
+   * Keeps the loop alive until the matching `release()`: a promise waits
+   * on the loop for something that is neither a watch nor a timer (the
+   * next arrival of a signal iterated with `signals()`).
+   */
+  hold(): void {
+    this.#holds++;
+  }
+
+  /** Ends one `hold()`. */
+  release(): void {
+    // clear() may have reset the count already.
+    if (this.#holds > 0) this.#holds--;
+  }
 
   /** Live timers (not cancelled, not fired). */
   get timerCount(): number {
@@ -256,21 +294,23 @@ export class LoopCore {
     return this.#watches[fd];
   }
 
-  /** Watched fds. */
+  /** Watched fds (paused watches included). */
   get watchCount(): number {
     return this.#watchCount;
   }
 
   /**
    * Registers `interest` for `watch` (0 removes the fd from the poller and
-   * forgets the watch). Returns 0 or -errno. A refused ADD or MOD changes
-   * nothing; a failed DEL (the fd was closed behind the loop's back, the
-   * kernel dropped its registration) forgets the watch all the same and
-   * returns the error for the caller to report. `renew` re-registers an
-   * unchanged interest too: the shim turns a MOD on a number closed and
-   * reused into an ADD, so the watch follows the file now under `fd`.
+   * forgets the watch, unless `keep`: then the watch still owns the fd,
+   * paused, without keeping the loop alive). Returns 0 or -errno. A
+   * refused ADD or MOD changes nothing; a failed DEL (the fd was closed
+   * behind the loop's back, the kernel dropped its registration) forgets
+   * the watch all the same and returns the error for the caller to report.
+   * `renew` re-registers an unchanged interest too: the shim turns a MOD on
+   * a number closed and reused into an ADD, so the watch follows the file
+   * now under `fd`.
    */
-  setInterest(watch: FdWatch, interest: number, renew = false): number {
+  setInterest(watch: FdWatch, interest: number, renew = false, keep = false): number {
     const fd = watch.fd;
     const known = this.#watches[fd] === watch;
     let result = 0;
@@ -283,16 +323,21 @@ export class LoopCore {
       result = this.poller.ctl(Ctl.MOD, fd, interest);
     }
     if (result < 0) return result;
+    if (watch.interest !== 0 && known) this.#activeCount--;
     watch.interest = interest;
-    if (interest === 0) {
+    if (interest === 0 && !keep) {
       if (known) {
         this.#watches[fd] = undefined;
         this.#watchCount--;
       }
-    } else if (!known) {
+      if (this.#parked) this.#nudge();
+      return removal < 0 ? removal : 0;
+    }
+    if (!known) {
       this.#watches[fd] = watch;
       this.#watchCount++;
     }
+    if (interest !== 0) this.#activeCount++;
     if (this.#parked) this.#nudge();
     return removal < 0 ? removal : 0;
   }
@@ -303,7 +348,10 @@ export class LoopCore {
    * file it was registered for. False when `fd` has no watch.
    */
   isStale(fd: number): boolean {
-    return this.#watches[fd] !== undefined && this.poller.ctl(Ctl.CHECK, fd, 0) === 0;
+    // A paused watch has nothing registered that could go stale.
+    const watch = this.#watches[fd];
+    return watch !== undefined && watch.interest !== 0 &&
+      this.poller.ctl(Ctl.CHECK, fd, 0) === 0;
   }
 
   /**
@@ -326,10 +374,11 @@ export class LoopCore {
   forgetFd(fd: number): void {
     const watch = this.#watches[fd];
     if (watch === undefined) return;
+    if (watch.interest !== 0) this.#activeCount--;
     watch.interest = 0;
-    watch.drop();
     this.#watches[fd] = undefined;
     this.#watchCount--;
+    watch.drop();
   }
 
   // ---- running ---------------------------------------------------------
@@ -396,10 +445,13 @@ export class LoopCore {
     if (this.#parked) this.#nudge();
   }
 
-  /** Whether anything keeps `run()` going: callbacks, timers, fds. */
+  /**
+   * Whether anything keeps `run()` going: callbacks, timers (not weak
+   * ones), fds with an interest, holds.
+   */
   get hasWork(): boolean {
-    return this.#ready.length > 0 || this.#timers.live > 0 ||
-      this.#watchCount > 0;
+    return this.#ready.length > 0 || this.#timers.live > this.#weakTimers.size ||
+      this.#activeCount > 0 || this.#holds > 0;
   }
 
   /**
@@ -450,6 +502,7 @@ export class LoopCore {
       for (let top = timers.peek(); top !== undefined && top.when <= now; top = timers.peek()) {
         timers.pop();
         top.leaveHeap();
+        if (this.#weakTimers.size > 0) this.#weakTimers.delete(top);
         this.#ready.push(top);
       }
     }
@@ -530,6 +583,8 @@ export class LoopCore {
       retire(timer);
     }
     this.#timers.clear();
+    this.#weakTimers.clear();
+    this.#holds = 0;
     for (const watch of this.#watches) {
       if (watch === undefined) continue;
       if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, watch.fd, 0);
@@ -538,6 +593,7 @@ export class LoopCore {
     }
     this.#watches = [];
     this.#watchCount = 0;
+    this.#activeCount = 0;
   }
 
   /**
@@ -549,7 +605,9 @@ export class LoopCore {
     this.#closed = true;
     this.#closeWhenStopped = false;
     liveCores.delete(this);
-    for (const hook of this.#teardown.splice(0)) hook();
+    const hooks = [...this.#teardown];
+    this.#teardown.clear();
+    for (const hook of hooks) hook();
     this.clear();
     this.poller.close();
   }

@@ -48,6 +48,20 @@ function checkBuffer(buf: unknown, action: string): asserts buf is Uint8Array {
   if (!(buf instanceof Uint8Array)) {
     throw new TypeError(`${action}: the buffer must be a Uint8Array, got ${describe(buf)}`);
   }
+  // A transferred buffer reads as empty: say so rather than move 0 bytes.
+  if ((buf.buffer as { detached?: boolean }).detached === true) {
+    throw new TypeError(`${action}: the buffer is detached (its ArrayBuffer was transferred)`);
+  }
+}
+
+/** Checks a host: a string without NUL (C would stop reading there). */
+function checkHost(host: unknown, action: string): asserts host is string {
+  if (typeof host !== "string") {
+    throw new TypeError(`${action}: host must be a string, got ${describe(host)}`);
+  }
+  if (host.includes("\0")) {
+    throw new TypeError(`${action}: host must not contain a NUL character`);
+  }
 }
 
 /**
@@ -245,11 +259,25 @@ export function setNonBlocking(fd: number, on: boolean): void {
  *
  * @param host A numeric address ("127.0.0.1", "::1").
  * @param port 0 picks a free port (see `localPort`).
- * @param backlog The listen backlog.
+ * @param backlog The listen backlog (the kernel caps it at somaxconn).
+ * @throws {TypeError} If host is not a string (or holds a NUL), or port
+ * or backlog is not a number.
+ * @throws {RangeError} For a port outside 0..65535 or a negative backlog.
+ * @throws {SystemError} If the address cannot be used (EINVAL for a host
+ * that is not a numeric address, EADDRINUSE).
  */
 export function tcpListen(host: string, port: number, backlog = 128): number {
-  const action = `Cannot listen on ${host}:${port}`;
+  const action = `Cannot listen on ${printable(host)}:${port}`;
+  checkHost(host, action);
   checkPort(port, action);
+  if (typeof backlog !== "number") {
+    throw new TypeError(`${action}: backlog must be a number, got ${describe(backlog)}`);
+  }
+  if (!Number.isInteger(backlog) || backlog < 0 || backlog > 0x7fffffff) {
+    throw new RangeError(
+      `${action}: backlog must be an integer from 0 to 2147483647, got ${backlog}`,
+    );
+  }
   return check(lib.el_tcp_listen(cString(host), port, backlog), "listen", action);
 }
 
@@ -293,7 +321,8 @@ export function tcpAccept(fd: number): number | null {
  * ```
  */
 export function tcpConnect(host: string, port: number): number {
-  const action = `Cannot connect to ${host}:${port}`;
+  const action = `Cannot connect to ${printable(host)}:${port}`;
+  checkHost(host, action);
   checkPort(port, action);
   return check(lib.el_tcp_connect(cString(host), port), "connect", action);
 }
@@ -332,12 +361,20 @@ export function localPort(fd: number): number {
  * ```
  *
  * @returns The error, or null.
+ * @throws {SystemError} If `fd` is not a socket (ENOTSOCK, syscall
+ * `getsockopt`) or not open (EBADF).
  */
 export function socketError(fd: number): SystemError | null {
-  const action = `Socket error on fd ${fd}`;
-  checkFd(fd, action);
+  checkFd(fd, `Cannot read the socket error of fd ${fd}`);
   const n = lib.el_sock_error(fd);
-  return n < 0 ? new SystemError(-n, "connect", action) : null;
+  if (n >= 0) return null;
+  const code = errnoName(-n);
+  // getsockopt itself failed: no socket to ask (never a pending error).
+  if (code === "ENOTSOCK" || code === "EBADF") {
+    throw new SystemError(-n, "getsockopt", `Cannot read the socket error of fd ${fd}`);
+  }
+  // The error of an earlier asynchronous operation: a connect, mostly.
+  return new SystemError(-n, "connect", `Socket error on fd ${fd}`);
 }
 
 /**
@@ -402,8 +439,16 @@ export function recvOob(fd: number): number | null {
   return check(n, "recv", action);
 }
 
+/** A host as a message may show it (NUL and other controls escaped). */
+function printable(host: unknown): string {
+  return typeof host === "string" ? JSON.stringify(host).slice(1, -1) : String(host);
+}
+
 function checkPort(port: unknown, action: string): void {
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (typeof port !== "number") {
+    throw new TypeError(`${action}: port must be a number, got ${describe(port)}`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`${action}: port must be an integer in 0..65535`);
   }
 }

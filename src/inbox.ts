@@ -66,7 +66,8 @@ const INITIAL_BUFFER = 64 * 1024;
 const REPORTED_AS = "crossThreadCall";
 const decoder = new TextDecoder();
 
-function checkLimit(value: unknown, name: string): number {
+/** Checks one inbox limit: an integer in 1..2^31-1. */
+export function checkLimit(value: unknown, name: string): number {
   if (
     typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 0x7fffffff
   ) {

@@ -12,7 +12,8 @@
  *   values. `-0` arrives as `0`.
  * - Rejected with a TypeError: `undefined` (also as an array element or a
  *   property value), functions, symbols, bigints, `NaN` and infinities,
- *   sparse arrays, symbol-keyed properties, cycles, and every other object
+ *   sparse arrays, symbol-keyed and non-enumerable properties (JSON would
+ *   drop them), getters that throw, cycles, and every other object
  *   (Date, Map, Set, RegExp, typed arrays, ArrayBuffer, Error, class
  *   instances, boxed primitives). Convert them first (e.g. a Date to its
  *   `getTime()`, a Uint8Array to an array or a base64 string).
@@ -51,9 +52,10 @@ function checkValue(value: unknown, where: string, action: string, depth: number
     if (Object.getPrototypeOf(value) !== Array.prototype) {
       reject(action, where, "is an Array subclass");
     }
+    checkOwnKeys(value, where, action, true);
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) reject(action, `${where}[${i}]`, "is a hole in a sparse array");
-      checkValue(value[i], `${where}[${i}]`, action, depth + 1);
+      checkValue(read(value, i, `${where}[${i}]`, action), `${where}[${i}]`, action, depth + 1);
     }
     return;
   }
@@ -61,11 +63,46 @@ function checkValue(value: unknown, where: string, action: string, depth: number
   if (proto !== Object.prototype && proto !== null) {
     reject(action, where, `is a ${describe(value)}`);
   }
+  checkOwnKeys(value, where, action, false);
+  for (const key in value) {
+    const at = `${where}.${key}`;
+    checkValue(read(value, key, at, action), at, action, depth + 1);
+  }
+}
+
+/**
+ * Rejects what JSON would silently drop: symbol keys, non-enumerable own
+ * properties (an array's `length` aside), and keys JSON skips on arrays.
+ */
+function checkOwnKeys(value: object, where: string, action: string, array: boolean): void {
   if (Object.getOwnPropertySymbols(value).length > 0) {
     reject(action, where, "has symbol-keyed properties");
   }
-  for (const key in value) {
-    checkValue((value as Record<string, unknown>)[key], `${where}.${key}`, action, depth + 1);
+  const names = Object.getOwnPropertyNames(value);
+  // An array of indices and `length` only: JSON writes every index.
+  if (array && names.length === (value as unknown[]).length + 1) return;
+  for (const key of names) {
+    if (array) {
+      if (key !== "length" && !/^(0|[1-9][0-9]*)$/.test(key)) {
+        reject(action, where, `has a property "${key}" that is not an index (JSON would drop it)`);
+      }
+    } else if (!Object.prototype.propertyIsEnumerable.call(value, key)) {
+      reject(action, where, `has a non-enumerable property "${key}" (JSON would drop it)`);
+    }
+  }
+}
+
+/** Reads a property; a getter that throws becomes a clear TypeError. */
+function read(value: object, key: string | number, where: string, action: string): unknown {
+  try {
+    return (value as Record<string | number, unknown>)[key];
+  } catch (error) {
+    throw new TypeError(
+      `${action}: ${where} has a getter that threw (${
+        error instanceof Error ? error.message : String(error)
+      })`,
+      { cause: error },
+    );
   }
 }
 
@@ -85,7 +122,17 @@ export function encodeCall(name: unknown, args: unknown[], action: string): stri
     if (typeof arg === "string" || typeof arg === "boolean" || arg === null) continue;
     checkValue(arg, `argument ${i + 1}`, action, 0);
   }
-  return JSON.stringify([name, ...args]);
+  try {
+    return JSON.stringify([name, ...args]);
+  } catch (error) {
+    // A getter that throws only the second time it is read.
+    throw new TypeError(
+      `${action}: an argument could not be turned into JSON (${
+        error instanceof Error ? error.message : String(error)
+      })`,
+      { cause: error },
+    );
+  }
 }
 
 /** A decoded call, or the reason the text is not one. */

@@ -5,7 +5,10 @@
  * @module
  */
 import { binding, lib } from "../ffi/load.ts";
-import { check } from "./errors.ts";
+import { check, errnoName, SystemError } from "./errors.ts";
+
+/** Loops the shim can hold at once (EL_MAX_LOOPS in csrc/evloop.h). */
+export const MAX_LOOPS = 1024;
 
 /** Interest and result bits (epoll's values on every OS). */
 export const Events = {
@@ -80,7 +83,17 @@ export class NativePoller implements Poller {
 
   /** Opens a loop in the shim. */
   constructor() {
-    this.#id = check(lib.el_loop_open(), "el_loop_open", "Cannot open a loop");
+    const id = lib.el_loop_open();
+    if (id < 0 && errnoName(-id) === "EMFILE" && lib.el_loop_count() >= MAX_LOOPS) {
+      // The shim's table is full, not the process's fd table.
+      throw new SystemError(
+        -id,
+        "el_loop_open",
+        "Cannot open a loop",
+        `the process already has ${MAX_LOOPS} loops, the shim's limit (destroy or close loops no longer used)`,
+      );
+    }
+    this.#id = check(id, "el_loop_open", "Cannot open a loop");
   }
 
   /** The shim's loop id. */

@@ -103,7 +103,8 @@ export class RemoteLoop {
    *
    * @param handle What `loop.threadHandle()` returned (after
    * `postMessage`, or as JSON).
-   * @throws {TypeError} If `handle` is not a thread handle.
+   * @throws {TypeError} If `handle` is not a thread handle, or names a
+   * library that cannot be loaded here.
    */
   static from(handle: ThreadHandle): RemoteLoop {
     if (!isHandle(handle)) {
@@ -111,7 +112,18 @@ export class RemoteLoop {
         "Cannot use the thread handle: expected the object loop.threadHandle() returns",
       );
     }
-    return new RemoteLoop(handle.loopId, libraryFor(handle.library));
+    let library: Lib;
+    try {
+      library = libraryFor(handle.library);
+    } catch (error) {
+      throw new TypeError(
+        `Cannot use the thread handle: its library ${
+          JSON.stringify(handle.library)
+        } cannot be loaded in this process (a handle from another process or build?)`,
+        { cause: error },
+      );
+    }
+    return new RemoteLoop(handle.loopId, library);
   }
 
   /** The shim's id of the remote loop. */

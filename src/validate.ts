@@ -5,6 +5,7 @@
  * @module
  */
 import { describe } from "./handler.ts";
+import { checkLimit } from "./inbox.ts";
 
 /** Checks an fd: a non-negative int32. */
 export function checkFd(fd: unknown, action: string): asserts fd is number {
@@ -27,5 +28,40 @@ export function checkFinite(
   }
   if (!Number.isFinite(value)) {
     throw new RangeError(`${action}: ${name} must be finite, got ${value}`);
+  }
+}
+
+/**
+ * Checks the options of `new EventLoop()` / `new IOLoop()` before anything
+ * is opened, so a refused construction leaves nothing behind.
+ */
+export function checkLoopOptions(options: unknown, action: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${action}: options must be an object, got ${describe(options)}`);
+  }
+  const { mode, inboxLimit } = options as { mode?: unknown; inboxLimit?: unknown };
+  if (mode !== undefined && typeof mode !== "string") {
+    throw new TypeError(
+      `${action}: mode must be "hosted" or "exclusive", got ${describe(mode)}`,
+    );
+  }
+  if (inboxLimit === undefined) return;
+  if (typeof inboxLimit !== "object" || inboxLimit === null) {
+    throw new TypeError(
+      `${action}: inboxLimit must be an object like { messages, bytes }, got ${
+        describe(inboxLimit)
+      }`,
+    );
+  }
+  for (const key of ["messages", "bytes"] as const) {
+    const value = (inboxLimit as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `${action}: inboxLimit.${key} must be a number, got ${describe(value)}`,
+      );
+    }
+    checkLimit(value, key);
   }
 }

@@ -2,7 +2,7 @@
 // construction, runs and stops, close when the run returns, teardown
 // hooks, where errors go).
 import { assert, assertEquals, assertFalse, assertRejects, assertThrows } from "@std/assert";
-import { type ErrorSink, ExceptionSink, LoopCore, type LoopCoreOptions } from "../src/core.ts";
+import { type ErrorSink, ExceptionSink, LoopCore } from "../src/core.ts";
 import { Handler } from "../src/handler.ts";
 import { FakePoller } from "./_fake_poller.ts";
 import { test } from "./_harness.ts";
@@ -16,12 +16,12 @@ class ClosingPoller extends FakePoller {
 }
 
 function makeCore(
-  options: Partial<LoopCoreOptions> = {},
+  options: { mode?: "hosted" | "exclusive" } = {},
 ): { core: LoopCore; poller: ClosingPoller; errors: [unknown, string][] } {
   const poller = new ClosingPoller();
   const errors: [unknown, string][] = [];
   const onError: ErrorSink = (error, handler) => errors.push([error, handler.callbackName]);
-  const core = new LoopCore({ what: "a test loop", poller, onError, ...options });
+  const core = new LoopCore({ what: "a test loop", options: { poller, ...options }, onError });
   return { core, poller, errors };
 }
 
@@ -29,7 +29,7 @@ test("LoopCore rejects an unknown mode before it touches the poller", () => {
   const poller = new ClosingPoller();
   assertThrows(
     () =>
-      new LoopCore({ what: "a test loop", mode: "busy" as "hosted", poller, onError: () => {} }),
+      new LoopCore({ what: "a test loop", options: { mode: "busy", poller }, onError: () => {} }),
     RangeError,
     'Cannot create a test loop: unknown mode "busy" (use "hosted" or "exclusive")',
   );
@@ -37,17 +37,21 @@ test("LoopCore rejects an unknown mode before it touches the poller", () => {
 });
 
 test("LoopCore closes its poller when a later construction step throws", () => {
-  const poller = new ClosingPoller();
+  class RefusingInbox extends ClosingPoller {
+    inboxSetLimit(): number {
+      return -22; // -EINVAL: the shim refuses the limit
+    }
+  }
+  const poller = new RefusingInbox();
   assertThrows(
     () =>
       new LoopCore({
         what: "a test loop",
-        poller,
-        inboxLimit: { messages: 0 },
+        options: { poller, inboxLimit: { messages: 5 } },
         onError: () => {},
       }),
-    RangeError,
-    "messages must be an integer",
+    Error,
+    "Cannot set the inbox limit",
   );
   assertEquals(poller.closes, 1);
 });
@@ -184,7 +188,11 @@ test("LoopCore.run() rejects when the poller fails, and the run ends", async () 
     }
   }
   const poller = new Failing();
-  const core = new LoopCore({ what: "a test loop", mode: "exclusive", poller, onError: () => {} });
+  const core = new LoopCore({
+    what: "a test loop",
+    options: { mode: "exclusive", poller },
+    onError: () => {},
+  });
   core.schedule(poller.now() + 5, () => {}, []);
   await assertRejects(() => core.run(false), Error, "the poller failed");
   assertFalse(core.running);

@@ -20,6 +20,10 @@ if (missing !== null) {
         out,
         new RegExp(`connected: port ${cluster.port}, after 127\\.0\\.0\\.1:\\d+ refused`),
       );
+      assertMatch(
+        out,
+        /all refuse: Cannot connect: connection to server at "127\.0\.0\.1", port \d+ failed: Connection refused/,
+      );
       assertStringIncludes(out, "query: 2 results: 42, two");
       assertStringIncludes(out, 'error: ERROR:  relation "no_such_table" does not exist');
       const flushes = /pipeline: 200 answers in order, PQflush returned 1 (\d+) times/.exec(out);

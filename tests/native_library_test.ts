@@ -249,3 +249,25 @@ test("errnoName names positive and negative errnos and rejects non-integers", ()
   assertEquals(errnoName(99999), "E99999");
   assertThrows(() => errnoName(1.5), TypeError);
 });
+
+test("NativeCallback usize parameters arrive as numbers (dl_iterate_phdr's size)", () => {
+  using libc = NativeLibrary.open(LIBC, {
+    dl_iterate_phdr: { parameters: ["function", "pointer"], result: "i32" },
+  });
+  const sizes: unknown[] = [];
+  const names: string[] = [];
+  using visit = new NativeCallback(
+    { parameters: ["pointer", "usize", "pointer"], result: "i32" },
+    (info, size) => {
+      sizes.push(size);
+      // struct dl_phdr_info: ElfW(Addr) dlpi_addr; const char *dlpi_name; ...
+      const name = pointer.pointerAt(info!, 8);
+      if (name !== null) names.push(pointer.cString(name));
+      return 0; // 0: go on to the next object
+    },
+  );
+  assertEquals(libc.symbols.dl_iterate_phdr(visit, null), 0);
+  assert(sizes.length > 1, `${sizes.length} objects`);
+  assert(sizes.every((s) => typeof s === "number" && s >= 32), String(sizes));
+  assert(names.some((n) => n.includes("libc.so")), names.join(", "));
+});

@@ -268,3 +268,41 @@ test(`el_poller_wait (${backend}) drops an entry orphaned by a close while a dup
   assertEquals(core.poll(0), 0);
   for (const n of [b, keep]) fd.close(n);
 });
+
+test("IOLoop.removeHandler() of an fd closed behind its back reports the failed removal", () => {
+  const loop = new IOLoop();
+  const errors: [unknown, unknown][] = [];
+  loop.setExceptionHandler((error, source) => errors.push([error, source]));
+  const [r, w] = fd.pipe();
+  loop.addHandler(r, IOLoop.READ, function onData() {});
+  assertEquals(libc.close(r), 0);
+  assert(loop.removeHandler(r)); // removed all the same
+  assertEquals(errors.length, 1);
+  const [error, source] = errors[0];
+  assert(error instanceof SystemError);
+  assertEquals(error.code, "EBADF");
+  assertEquals(
+    error.message,
+    `Cannot remove handler for fd ${r}: fd ${r} was closed while watched (the watch is dropped; call forget(fd) before a library closes a watched fd) (EBADF)`,
+  );
+  assertEquals(source, { kind: "watch", name: "onData", fd: r });
+  loop.close();
+  fd.close(w);
+});
+
+test("Handler.cancel() of a reader whose fd was closed and reused reports ENOENT", async () => {
+  using loop = new EventLoop();
+  const errors: unknown[] = [];
+  loop.setExceptionHandler((error) => errors.push(error));
+  const [r, w] = fd.pipe();
+  const reader = loop.addReader(r, () => {});
+  assertEquals(libc.close(r), 0);
+  const { cleanup } = reuse(r);
+  reader.cancel();
+  assertEquals((errors[0] as SystemError).code, "ENOENT");
+  assert((errors[0] as Error).message.includes("closed while watched and its number reused"));
+  await loop.run();
+  fd.close(r);
+  fd.close(w);
+  cleanup();
+});
