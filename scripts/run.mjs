@@ -151,7 +151,9 @@ if (command === "build") {
 } else if (command === "start") {
   ensureRuntimes();
   build();
-  must(bin("deno"), ["run", "--allow-ffi", "cli.ts", "demo", ...rest]);
+  // -A: the tour opens /dev/pts, /dev/net/tun, /proc and /sys files, which
+  // Deno opens only with --allow-all (README, "Permissions").
+  must(bin("deno"), ["run", "-A", "cli.ts", "demo", ...rest]);
 } else if (command === "bench") {
   ensureRuntimes();
   build();
