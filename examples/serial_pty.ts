@@ -242,7 +242,7 @@ async function exchange(
   using loop = new EventLoop({ mode });
   const pty = openPty();
   report.raw = isRaw(pty.slave);
-  log(`pty ${pty.path} opened; the device's end is raw (${report.raw}), as a program opens a tty`);
+  log(`pty ${pty.path} opened as a program opens /dev/ttyUSB0; raw mode: ${report.raw}`);
   const device = startDevice(loop, pty.slave, () => {
     throw new Error("device: the client hung up early");
   });

@@ -144,7 +144,8 @@ const worker: Step = {
     const t = await throughput(2, 1000, mode);
     say(
       `${t.workers} Workers x ${t.calls / t.workers} RemoteLoop.callFromThread: ` +
-        `${t.calls} calls ran in ${t.ms.toFixed(1)} ms, each Worker's in order: ${t.inOrder}`,
+        `${t.calls} calls ran in ${t.ms.toFixed(1)} ms (Worker start-up included), ` +
+        `each Worker's in order: ${t.inOrder}`,
     );
     const l = await latency(mode, 20);
     say(
