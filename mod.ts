@@ -36,8 +36,6 @@ export {
 } from "./src/event_loop.ts";
 export {
   instance,
-  type IOEvent,
-  IOEvents,
   IOLoop,
   type IOLoopErrorSource,
   type IOLoopExceptionHandler,
@@ -60,6 +58,11 @@ export {
   type Pointer,
 } from "./src/native_library.ts";
 export * as pointer from "./src/pointer.ts";
-export type { SignalInfo } from "./src/signals.ts";
+export { SIGNAL_LOST_CODE, type SignalInfo } from "./src/signals.ts";
+export { type IOEvent, IOEvents } from "./src/io_events.ts";
+export { Watch } from "./src/watch.ts";
+export { FdStreams, type StreamsOptions } from "./src/streams.ts";
+export type { AbortOptions } from "./src/abort.ts";
+export type { SignalIterator, SignalsOptions } from "./src/signal_stream.ts";
 export * as fd from "./src/fd.ts";
 export { type Info, info } from "./src/info.ts";

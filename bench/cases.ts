@@ -120,6 +120,8 @@ export function allCases(tools: Tools): CaseDef[] {
   const idleMs = (ctx: Ctx) => ctx.quick ? 100 : 2000;
   const allocN = [1_000_000, 5_000] as const;
   const xN = [1_000_000, 4_000] as const;
+  const awaitN = [20_000, 100] as const;
+  const bulkBytes = [1 << 30, 1 << 20] as const;
   // curl: SIZE, TRANSFERS, CONCURRENCY, measured BATCHES (full / quick).
   const curlArgs = (c: Ctx) => c.quick ? [65536, 20, 5, 1] : [65536, 200, 50, 10];
   const curlJob = (variant: string) => (c: Ctx): Job => ({
@@ -591,6 +593,81 @@ export function allCases(tools: Tools): CaseDef[] {
           label: `${mode} / PQexec: NOTIFY`,
           num: [mode, "notify_us"],
           den: ["blocking", "notify_us"],
+        } as RatioDef,
+      ]),
+      checks: [],
+    },
+    {
+      id: "await_pingpong",
+      title:
+        "await loop.readable() against callbacks: 1 byte over a socketpair, both ends in one loop",
+      what: (c) => `${c.quick ? awaitN[1] : awaitN[0]} round trips after a 10% warm-up`,
+      metrics: [us],
+      variants: (["exclusive", "hosted"] as const).flatMap((mode) => [
+        {
+          id: `callback_${mode}`,
+          label: `addReader callbacks, ${mode}`,
+          job: sized("await_pingpong.ts", ...awaitN, [mode, "callback"]),
+        },
+        {
+          id: `await_${mode}`,
+          label: `await readable(), ${mode}`,
+          job: sized("await_pingpong.ts", ...awaitN, [mode, "await"]),
+        },
+      ]),
+      ratios: (["exclusive", "hosted"] as const).map((mode) => ({
+        label: `await / callback, ${mode}`,
+        num: [`await_${mode}`, "us_per_rt"],
+        den: [`callback_${mode}`, "us_per_rt"],
+        target: { op: "<=", limit: 1.3 },
+      } as RatioDef)),
+      checks: [],
+    },
+    {
+      id: "streams_bulk",
+      title:
+        "Bulk transfer through loop.streams(): one way over a local stream socket, 64 KiB chunks",
+      what: (c) =>
+        `${
+          (c.quick ? bulkBytes[1] : bulkBytes[0]) / (1 << 20)
+        } MiB after a 10% warm-up; evloop and C over a socketpair, the runtime over a Unix socket`,
+      metrics: [{ key: "mb_per_s", label: "throughput", unit: "MiB/s", higherIsBetter: true }],
+      variants: [
+        {
+          id: "c",
+          label: "C read/write loop (limit)",
+          job: (c) => ({
+            argv: [`${tools.build}/bench_bulk`, String(c.quick ? bulkBytes[1] : bulkBytes[0])],
+          }),
+        },
+        {
+          id: "exclusive",
+          label: "evloop streams(), exclusive",
+          job: sized("streams_bulk.ts", ...bulkBytes, ["exclusive"]),
+        },
+        {
+          id: "hosted",
+          label: "evloop streams(), hosted",
+          job: sized("streams_bulk.ts", ...bulkBytes, ["hosted"]),
+        },
+        {
+          id: "native",
+          label: "runtime socket streams",
+          job: sized("streams_bulk.ts", ...bulkBytes, ["native"]),
+        },
+      ],
+      ratios: (["exclusive", "hosted"] as const).flatMap((mode) => [
+        {
+          label: `${mode} / C`,
+          num: [mode, "mb_per_s"],
+          den: ["c", "mb_per_s"],
+          target: { op: ">=", limit: 0.7 },
+        } as RatioDef,
+        {
+          label: `${mode} / runtime`,
+          num: [mode, "mb_per_s"],
+          den: ["native", "mb_per_s"],
+          target: { op: ">=", limit: 1.0 },
         } as RatioDef,
       ]),
       checks: [],

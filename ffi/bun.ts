@@ -165,7 +165,12 @@ interface BunTimer {
 }
 
 const proc = (globalThis as unknown as {
-  process: { env: Record<string, string | undefined>; platform: string };
+  process: {
+    env: Record<string, string | undefined>;
+    platform: string;
+    arch: string;
+    report?: { getReport(): { header?: { glibcVersionRuntime?: string } } };
+  };
 }).process;
 
 // Parking uses the shim's waiter thread, which reports through one
@@ -201,6 +206,15 @@ function settle(id: number): void {
   if (parked.delete(id) && parked.size === 0) keepAlive!.unref();
 }
 
+/** Whether this Linux process runs on glibc (Node's report says so). */
+function glibcRuntime(): boolean {
+  try {
+    return proc.report?.getReport().header?.glibcVersionRuntime !== undefined;
+  } catch {
+    return true; // no report: assume the common case
+  }
+}
+
 /** Makes the Bun binding (call only under Bun). */
 export function bunBinding(): Binding {
   return {
@@ -208,6 +222,8 @@ export function bunBinding(): Binding {
     runtime: "bun",
     version: (globalThis as unknown as { Bun: { version: string } }).Bun.version,
     os: proc.platform,
+    arch: proc.arch,
+    libc: proc.platform !== "linux" || glibcRuntime() ? "glibc" : "musl",
     open(path: string): Lib {
       return ffi!.dlopen(path, toBunTable()).symbols as Lib;
     },
@@ -243,5 +259,6 @@ export function bunBinding(): Binding {
       withWaker.delete(id);
     },
     env: (name) => proc.env[name],
+    envReadable: () => true,
   };
 }

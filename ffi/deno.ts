@@ -43,7 +43,7 @@ interface DenoCallback {
 
 interface DenoApi {
   version: { deno: string };
-  build: { os: string };
+  build: { os: string; arch: string; target: string };
   dlopen(
     path: string,
     symbols: Record<string, DenoFfiSpec>,
@@ -123,6 +123,10 @@ export function denoBinding(): Binding {
     runtime: "deno",
     version: deno.version.deno,
     os: deno.build.os,
+    // Named as Node and Bun name them (process.arch), as npm's "cpu" field.
+    arch: ({ x86_64: "x64", aarch64: "arm64" } as Record<string, string>)[deno.build.arch] ??
+      deno.build.arch,
+    libc: deno.build.target.endsWith("-musl") ? "musl" : "glibc",
     open(path: string): Lib {
       const table: Record<string, DenoFfiSpec> = {};
       for (const [name, spec] of Object.entries(symbols)) table[name] = toDeno(spec);
@@ -142,11 +146,13 @@ export function denoBinding(): Binding {
     env(name: string): string | undefined {
       // A denied or unasked permission reads as unset: importing evloop
       // needs --allow-ffi only, and must never prompt.
+      return this.envReadable(name) ? deno.env.get(name) : undefined;
+    },
+    envReadable(name: string): boolean {
       try {
-        const state = deno.permissions.querySync({ name: "env", variable: name });
-        return state.state === "granted" ? deno.env.get(name) : undefined;
+        return deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
       } catch {
-        return undefined;
+        return false;
       }
     },
   };

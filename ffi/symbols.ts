@@ -321,6 +321,10 @@ export interface Binding {
   readonly version: string;
   /** The OS: "linux", "darwin", "freebsd", ... */
   readonly os: string;
+  /** The CPU as Node names it: "x64", "arm64", ... */
+  readonly arch: string;
+  /** The C library on Linux ("glibc" or "musl"); "glibc" elsewhere. */
+  readonly libc: "glibc" | "musl";
   /** Opens the library at `path`; throws if it cannot. */
   open(path: string): Lib;
   /**
@@ -334,6 +338,8 @@ export interface Binding {
   forget(id: number): void;
   /** An environment variable, or undefined when unset or not permitted. */
   env(name: string): string | undefined;
+  /** Whether `env(name)` may read the variable (Deno: --allow-env). */
+  envReadable(name: string): boolean;
   /** Opens the user's own C libraries (`src/native_library.ts`). */
   readonly foreign: ForeignBinding;
 }

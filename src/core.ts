@@ -46,6 +46,12 @@ export class LoopCore {
   #timers = new TimerHeap();
   #watches: (FdWatch | undefined)[] = [];
   #watchCount = 0;
+  /** Watches with a non-zero interest: they keep the loop alive. */
+  #activeCount = 0;
+  /** Timers that do not keep the loop alive (`abortAfter`). */
+  #weakTimers = new Set<TimerHandler>();
+  /** Promises waiting on the loop without a watch or timer (`signals()`). */
+  #holds = 0;
   #events = new Int32Array(2 * MAX_EVENTS);
   #seq = 0;
   #parked = false;
@@ -55,6 +61,7 @@ export class LoopCore {
   #onError: ErrorSink;
 
   #wakeListeners: ((bits: number) => void)[] = [];
+  #closeListeners = new Set<() => void>();
 
   /**
    * @param poller The poller to drive.
@@ -74,8 +81,11 @@ export class LoopCore {
     if (this.#parked) this.#nudge();
   }
 
-  /** Makes a timer due at `when` (ms, on the poller's clock). */
-  schedule(when: number, callback: Callback, args: unknown[]): TimerHandler {
+  /**
+   * Makes a timer due at `when` (ms, on the poller's clock). A `weak` timer
+   * does not keep the loop alive (as an unref'd host timer).
+   */
+  schedule(when: number, callback: Callback, args: unknown[], weak = false): TimerHandler {
     const timer = new TimerHandler(
       when,
       this.#seq++,
@@ -84,6 +94,7 @@ export class LoopCore {
       this.#onTimerCancel,
     );
     this.#timers.push(timer);
+    if (weak) this.#weakTimers.add(timer);
     if (this.#parked) this.#nudge();
     return timer;
   }
@@ -91,7 +102,23 @@ export class LoopCore {
   #onTimerCancel = (handler: Handler): void => {
     // One that already left the heap (due, queued) is skipped at run time.
     if ((handler as TimerHandler).inHeap) this.#timers.noteCancelled();
+    this.#weakTimers.delete(handler as TimerHandler);
   };
+
+  /**
+   * Keeps the loop alive until the matching `release()`: a promise waits
+   * on the loop for something that is neither a watch nor a timer (the
+   * next arrival of a signal iterated with `signals()`).
+   */
+  hold(): void {
+    this.#holds++;
+  }
+
+  /** Ends one `hold()`. */
+  release(): void {
+    // clear() may have reset the count already.
+    if (this.#holds > 0) this.#holds--;
+  }
 
   /** Live timers (not cancelled, not fired). */
   get timerCount(): number {
@@ -119,21 +146,23 @@ export class LoopCore {
     return this.#watches[fd];
   }
 
-  /** Watched fds. */
+  /** Watched fds (paused watches included). */
   get watchCount(): number {
     return this.#watchCount;
   }
 
   /**
    * Registers `interest` for `watch` (0 removes the fd from the poller and
-   * forgets the watch). Returns 0 or -errno. A refused ADD or MOD changes
-   * nothing; a failed DEL (the fd was closed behind the loop's back, the
-   * kernel dropped its registration) forgets the watch all the same and
-   * returns the error for the caller to report. `renew` re-registers an
-   * unchanged interest too: the shim turns a MOD on a number closed and
-   * reused into an ADD, so the watch follows the file now under `fd`.
+   * forgets the watch, unless `keep`: then the watch still owns the fd,
+   * paused, without keeping the loop alive). Returns 0 or -errno. A
+   * refused ADD or MOD changes nothing; a failed DEL (the fd was closed
+   * behind the loop's back, the kernel dropped its registration) forgets
+   * the watch all the same and returns the error for the caller to report.
+   * `renew` re-registers an unchanged interest too: the shim turns a MOD on
+   * a number closed and reused into an ADD, so the watch follows the file
+   * now under `fd`.
    */
-  setInterest(watch: FdWatch, interest: number, renew = false): number {
+  setInterest(watch: FdWatch, interest: number, renew = false, keep = false): number {
     const fd = watch.fd;
     const known = this.#watches[fd] === watch;
     let result = 0;
@@ -146,16 +175,21 @@ export class LoopCore {
       result = this.poller.ctl(Ctl.MOD, fd, interest);
     }
     if (result < 0) return result;
+    if (watch.interest !== 0 && known) this.#activeCount--;
     watch.interest = interest;
-    if (interest === 0) {
+    if (interest === 0 && !keep) {
       if (known) {
         this.#watches[fd] = undefined;
         this.#watchCount--;
       }
-    } else if (!known) {
+      if (this.#parked) this.#nudge();
+      return removal < 0 ? removal : 0;
+    }
+    if (!known) {
       this.#watches[fd] = watch;
       this.#watchCount++;
     }
+    if (interest !== 0) this.#activeCount++;
     if (this.#parked) this.#nudge();
     return removal < 0 ? removal : 0;
   }
@@ -166,7 +200,10 @@ export class LoopCore {
    * file it was registered for. False when `fd` has no watch.
    */
   isStale(fd: number): boolean {
-    return this.#watches[fd] !== undefined && this.poller.ctl(Ctl.CHECK, fd, 0) === 0;
+    // A paused watch has nothing registered that could go stale.
+    const watch = this.#watches[fd];
+    return watch !== undefined && watch.interest !== 0 &&
+      this.poller.ctl(Ctl.CHECK, fd, 0) === 0;
   }
 
   /**
@@ -189,10 +226,11 @@ export class LoopCore {
   forgetFd(fd: number): void {
     const watch = this.#watches[fd];
     if (watch === undefined) return;
+    if (watch.interest !== 0) this.#activeCount--;
     watch.interest = 0;
-    watch.drop();
     this.#watches[fd] = undefined;
     this.#watchCount--;
+    watch.drop();
   }
 
   // ---- running ---------------------------------------------------------
@@ -213,10 +251,13 @@ export class LoopCore {
     this.#stopping = false;
   }
 
-  /** Whether anything keeps `run()` going: callbacks, timers, fds. */
+  /**
+   * Whether anything keeps `run()` going: callbacks, timers (not weak
+   * ones), fds with an interest, holds.
+   */
   get alive(): boolean {
-    return this.#ready.length > 0 || this.#timers.live > 0 ||
-      this.#watchCount > 0;
+    return this.#ready.length > 0 || this.#timers.live > this.#weakTimers.size ||
+      this.#activeCount > 0 || this.#holds > 0;
   }
 
   /**
@@ -267,6 +308,7 @@ export class LoopCore {
       for (let top = timers.peek(); top !== undefined && top.when <= now; top = timers.peek()) {
         timers.pop();
         top.leaveHeap();
+        if (this.#weakTimers.size > 0) this.#weakTimers.delete(top);
         this.#ready.push(top);
       }
     }
@@ -331,6 +373,8 @@ export class LoopCore {
       retire(timer);
     }
     this.#timers.clear();
+    this.#weakTimers.clear();
+    this.#holds = 0;
     for (const watch of this.#watches) {
       if (watch === undefined) continue;
       if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, watch.fd, 0);
@@ -339,6 +383,16 @@ export class LoopCore {
     }
     this.#watches = [];
     this.#watchCount = 0;
+    this.#activeCount = 0;
+  }
+
+  /**
+   * Calls `listener()` once when the core closes (a pending promise on a
+   * timer rejects instead of waiting forever). Returns its removal.
+   */
+  onClose(listener: () => void): () => void {
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
   }
 
   /** Drops everything and closes the poller (and the fds it opened). */
@@ -348,5 +402,8 @@ export class LoopCore {
     liveCores.delete(this);
     this.clear();
     this.poller.close();
+    const listeners = [...this.#closeListeners];
+    this.#closeListeners.clear();
+    for (const listener of listeners) listener();
   }
 }

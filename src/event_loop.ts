@@ -20,6 +20,12 @@ import {
 import { isMainThread } from "./thread.ts";
 import { checkFd, checkFinite, checkLoopOptions } from "./validate.ts";
 import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
+import type { AbortOptions } from "./abort.ts";
+import { waitFd } from "./fd_waiters.ts";
+import { abortAfter, sleep } from "./sleep.ts";
+import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
+import { FdStreams, type StreamsOptions } from "./streams.ts";
+import { ownedError, Watch } from "./watch.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -594,7 +600,7 @@ export class EventLoop {
     if (core.watchOf(fd) !== undefined && core.isStale(fd)) core.forget(fd);
     const existing = core.watchOf(fd);
     if (existing !== undefined && !(existing instanceof ReaderWriter)) {
-      throw alreadyWatched(action);
+      throw ownedError(fd, action);
     }
     const watch = existing ?? new ReaderWriter(fd);
     if (watch[kind] !== null) throw alreadyWatched(action);
@@ -737,6 +743,205 @@ export class EventLoop {
     this.#alive("remove a signal handler");
     const signo = signalNumber(sig, "Cannot remove signal handler");
     return SignalRegistry.of(this.#core).remove(signo);
+  }
+
+  // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,
+  // signal_stream.ts and streams.ts, shared with IOLoop.
+
+  /**
+   * Watches `fd` for `events` and calls `callback(mask)` with the fired
+   * mask while it is ready (level-triggered). `ERR` and `HUP` are always
+   * reported: a hang-up can be told from readability. See `IOEvents` for
+   * what each bit means, and for GPIO (sysfs) files: watch `PRI`.
+   *
+   * @example Waiting for a hang-up
+   * ```ts
+   * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [a, b] = fd.socketpair();
+   * let mask = 0;
+   * using watch = loop.watch(a, IOEvents.READ, (events) => {
+   *   mask = events;
+   *   watch.cancel();
+   * });
+   * fd.close(b);
+   * await loop.run();
+   * assert(mask & IOEvents.HUP);
+   * fd.close(a);
+   * ```
+   *
+   * @param fd The fd (non-blocking).
+   * @param events A mask of `IOEvents.READ`, `PRI` and `WRITE` (0: paused).
+   * @param callback Gets the fired mask.
+   * @returns The Watch: `update(events)`, `cancel()`, `using`.
+   * @throws {SystemError} EEXIST if the fd has a reader, writer, watch or
+   * pending `readable()`/`writable()` on this loop; else what the kernel
+   * said (EBADF, EPERM for a regular file).
+   */
+  watch(fd: number, events: number, callback: (events: number) => unknown): Watch {
+    return new Watch(this.#core, fd, events, callback);
+  }
+
+  /**
+   * Resolves with the fired mask once `fd` is readable, or has an error or
+   * a hang-up. Rejects on bad input, if another owner watches `fd`
+   * (EEXIST), and with `signal.reason` on abort (the watch is removed).
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [r, w] = fd.pipe();
+   * loop.callLater(1, () => fd.write(w, new Uint8Array([1])));
+   * const [events] = await Promise.all([loop.readable(r), loop.run()]);
+   * assert(events & IOEvents.READ);
+   * fd.close(r);
+   * fd.close(w);
+   * ```
+   */
+  readable(fd: number, options?: AbortOptions): Promise<number> {
+    return waitFd(this.#core, fd, Events.READ, options);
+  }
+
+  /**
+   * Resolves with the fired mask once `fd` is writable, or has an error or
+   * a hang-up (see `readable`).
+   *
+   * @example A connect completing
+   * ```ts
+   * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
+   * import { assert, assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const server = fd.tcpListen("127.0.0.1", 0);
+   * const client = fd.tcpConnect("127.0.0.1", fd.localPort(server));
+   * const [events] = await Promise.all([loop.writable(client), loop.run()]);
+   * assert(events & IOEvents.WRITE);
+   * assertEquals(fd.socketError(client), null);
+   * fd.close(client);
+   * fd.close(server);
+   * ```
+   */
+  writable(fd: number, options?: AbortOptions): Promise<number> {
+    return waitFd(this.#core, fd, Events.WRITE, options);
+  }
+
+  /**
+   * Resolves once `ms` milliseconds have passed on the loop's clock (never
+   * early); it fires in exclusive mode too, where the host's `setTimeout`
+   * cannot. The pending timer keeps `run()` going.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop({ mode: "exclusive" });
+   * const start = loop.time();
+   * await Promise.all([loop.sleep(5), loop.run()]);
+   * assert(loop.time() - start >= 5);
+   * ```
+   *
+   * @throws {RangeError} (as a rejection) For NaN or an infinite delay.
+   */
+  sleep(ms: number, options?: AbortOptions): Promise<void> {
+    return sleep(this.#core, ms, options);
+  }
+
+  /**
+   * An `AbortSignal` this loop aborts after `ms` milliseconds with a
+   * `DOMException` named `TimeoutError`, like `AbortSignal.timeout` but on
+   * the loop's timers (it fires in exclusive mode too). Its timer does not
+   * keep `run()` going.
+   *
+   * @example A read with a deadline
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop({ mode: "exclusive" });
+   * const [r, w] = fd.pipe();
+   * const waiting = loop.readable(r, { signal: loop.abortAfter(5) });
+   * const [result] = await Promise.allSettled([waiting, loop.run()]);
+   * assertEquals(result.status === "rejected" && result.reason.name, "TimeoutError");
+   * fd.close(r);
+   * fd.close(w);
+   * ```
+   *
+   * @throws {RangeError} For NaN or an infinite delay.
+   */
+  abortAfter(ms: number): AbortSignal {
+    return abortAfter(this.#core, ms);
+  }
+
+  /**
+   * Every arrival of `sig` from now on, with its siginfo, in order, as an
+   * async iterator; leaving the loop (`break`, `return()`, an abort)
+   * removes the handler. Arrivals wait in a bounded buffer
+   * (`bufferSize`); past it, one record with `code: SIGNAL_LOST_CODE`
+   * stands for those lost. A reader waiting for the next arrival keeps
+   * `run()` going.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   * import process from "node:process";
+   *
+   * using loop = new EventLoop();
+   * const running = loop.run();
+   * const senders: number[] = [];
+   * loop.callSoon(() => process.kill(process.pid, "SIGUSR2"));
+   * for await (const info of loop.signals("SIGUSR2")) {
+   *   senders.push(info.pid);
+   *   break;
+   * }
+   * await running;
+   * assertEquals(senders, [process.pid]);
+   * ```
+   *
+   * @throws {RangeError} For an unknown signal or a bad bufferSize.
+   * @throws {Error} For a refused signal (see `addSignalHandler`).
+   */
+  signals(
+    sig: number | string,
+    options?: SignalsOptions,
+  ): SignalIterator {
+    return signals(this.#core, sig, options);
+  }
+
+  /**
+   * A readable and a writable Web Stream over `fd` (a pipe, socket, pty,
+   * character device): the readable is a byte stream (BYOB readers work)
+   * that reads when the fd is readable and closes at end of file or
+   * hang-up; the writable writes when the fd is writable, and `write()`
+   * settles once the kernel took every byte; `close()` shuts down a
+   * socket's write side. Errors carry the `SystemError`. When both are
+   * done the watch is removed, and the fd closed with `closeFd: true`.
+   *
+   * @example Reading a pipe to its end
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [r, w] = fd.pipe();
+   * using streams = loop.streams(r, { closeFd: true });
+   * await streams.writable.abort(); // only reading here
+   * fd.write(w, new TextEncoder().encode("line 1\nline 2\n"));
+   * fd.close(w);
+   * const [text] = await Promise.all([new Response(streams.readable).text(), loop.run()]);
+   * assertEquals(text.split("\n").length, 3);
+   * ```
+   *
+   * @throws {SystemError} EEXIST if the fd is watched on this loop.
+   */
+  streams(fd: number, options?: StreamsOptions): FdStreams {
+    return new FdStreams(this.#core, fd, options);
   }
 
   /**

@@ -13,34 +13,15 @@ import { type Callback, checkCallback, describe, Handler, retire } from "./handl
 import { NativePoller, type Poller } from "./poller.ts";
 import { checkFd, checkFinite, checkLoopOptions } from "./validate.ts";
 import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
+import { IOEvents } from "./io_events.ts";
+import type { AbortOptions } from "./abort.ts";
+import { waitFd } from "./fd_waiters.ts";
+import { abortAfter, sleep } from "./sleep.ts";
+import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
+import { FdStreams, type StreamsOptions } from "./streams.ts";
+import { Watch } from "./watch.ts";
 
-/**
- * The event masks of `addHandler` and of what handlers receive (epoll's
- * values, the same on every OS). `ERROR` is the error and hang-up pair
- * (0x008 | 0x010) and is always watched.
- *
- * @example Combining masks
- * ```ts
- * import { IOEvents, IOLoop } from "@evloop/evloop";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(IOEvents.READ | IOEvents.WRITE, 0x005);
- * assertEquals(IOLoop.ERROR, IOEvents.ERROR);
- * ```
- */
-export const IOEvents = {
-  /** Readable (EPOLLIN). */
-  READ: 0x001,
-  /** Urgent data: TCP out-of-band, sysfs GPIO edges (EPOLLPRI). */
-  PRI: 0x002,
-  /** Writable (EPOLLOUT). */
-  WRITE: 0x004,
-  /** Error (0x008) or hang-up (0x010); always watched. */
-  ERROR: 0x018,
-} as const;
-
-/** One of the masks of {@linkcode IOEvents}. */
-export type IOEvent = typeof IOEvents[keyof typeof IOEvents];
+export { type IOEvent, IOEvents } from "./io_events.ts";
 
 const ALL_EVENTS = IOEvents.READ | IOEvents.PRI | IOEvents.WRITE | IOEvents.ERROR;
 
@@ -967,6 +948,182 @@ export class IOLoop {
     this.#intervals.clear();
     SignalRegistry.of(this.#core).clear();
     this.#core.close();
+  }
+
+  // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,
+  // signal_stream.ts and streams.ts, shared with EventLoop.
+
+  /**
+   * Watches `fd` for `events` and calls `callback(mask)` with the fired
+   * mask (see `EventLoop.watch`). One owner per fd: on an fd with a
+   * handler it throws EEXIST, and `addHandler` on a watched fd returns
+   * false. An exception in the callback is reported as a callback's; the
+   * watch stays.
+   *
+   * @example
+   * ```ts
+   * import { fd, IOEvents, IOLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const [a, b] = fd.socketpair();
+   * let mask = 0;
+   * loop.watch(a, IOEvents.WRITE, (events) => {
+   *   mask = events;
+   *   loop.close();
+   * });
+   * await loop.start();
+   * assert(mask & IOEvents.WRITE);
+   * fd.close(a);
+   * fd.close(b);
+   * ```
+   *
+   * @throws {SystemError} EEXIST if the fd is watched on this loop.
+   */
+  watch(fd: number, events: number, callback: (events: number) => unknown): Watch {
+    return new Watch(this.#core, fd, events, callback);
+  }
+
+  /**
+   * Resolves with the fired mask once `fd` is readable, or has an error or
+   * a hang-up (see `EventLoop.readable`).
+   *
+   * @example
+   * ```ts
+   * import { fd, IOEvents, IOLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const [r, w] = fd.pipe();
+   * const running = loop.start();
+   * fd.write(w, new Uint8Array([1]));
+   * assert((await loop.readable(r)) & IOEvents.READ);
+   * loop.close();
+   * await running;
+   * fd.close(r);
+   * fd.close(w);
+   * ```
+   */
+  readable(fd: number, options?: AbortOptions): Promise<number> {
+    return waitFd(this.#core, fd, IOEvents.READ, options);
+  }
+
+  /**
+   * Resolves with the fired mask once `fd` is writable, or has an error or
+   * a hang-up (see `EventLoop.writable`).
+   *
+   * @example
+   * ```ts
+   * import { fd, IOEvents, IOLoop } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const [a, b] = fd.socketpair();
+   * const running = loop.start();
+   * assert((await loop.writable(a)) & IOEvents.WRITE);
+   * loop.close();
+   * await running;
+   * fd.close(a);
+   * fd.close(b);
+   * ```
+   */
+  writable(fd: number, options?: AbortOptions): Promise<number> {
+    return waitFd(this.#core, fd, IOEvents.WRITE, options);
+  }
+
+  /**
+   * Resolves once `ms` milliseconds have passed on the loop's clock (see
+   * `EventLoop.sleep`).
+   *
+   * @example
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   *
+   * const loop = new IOLoop({ mode: "exclusive" });
+   * const running = loop.start();
+   * await loop.sleep(2);
+   * loop.close();
+   * await running;
+   * ```
+   */
+  sleep(ms: number, options?: AbortOptions): Promise<void> {
+    return sleep(this.#core, ms, options);
+  }
+
+  /**
+   * An `AbortSignal` aborted by this loop's timer after `ms` with a
+   * `TimeoutError` (see `EventLoop.abortAfter`).
+   *
+   * @example
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const signal = loop.abortAfter(1);
+   * const running = loop.start();
+   * await new Promise((resolve) => signal.onabort = resolve);
+   * loop.close();
+   * await running;
+   * assertEquals(signal.reason.name, "TimeoutError");
+   * ```
+   */
+  abortAfter(ms: number): AbortSignal {
+    return abortAfter(this.#core, ms);
+  }
+
+  /**
+   * Every arrival of `sig` with its siginfo, as an async iterator (see
+   * `EventLoop.signals`). It sits beside `addSignalHandler`: both get
+   * every arrival.
+   *
+   * @example
+   * ```ts
+   * import { IOLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   * import process from "node:process";
+   *
+   * const loop = new IOLoop();
+   * const running = loop.start();
+   * const signals = loop.signals("SIGUSR2");
+   * process.kill(process.pid, "SIGUSR2");
+   * const { value } = await signals.next();
+   * await signals.return();
+   * loop.close();
+   * await running;
+   * assertEquals(value?.pid, process.pid);
+   * ```
+   */
+  signals(
+    sig: number | string,
+    options?: SignalsOptions,
+  ): SignalIterator {
+    return signals(this.#core, sig, options);
+  }
+
+  /**
+   * A readable and a writable Web Stream over `fd` (see
+   * `EventLoop.streams`).
+   *
+   * @example
+   * ```ts
+   * import { fd, IOLoop } from "@evloop/evloop";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const loop = new IOLoop();
+   * const [a, b] = fd.socketpair();
+   * using streams = loop.streams(b, { closeFd: true });
+   * const running = loop.start();
+   * fd.write(a, new Uint8Array([7, 8]));
+   * const { value } = await streams.readable.getReader().read();
+   * loop.close();
+   * await running;
+   * assertEquals([...value!], [7, 8]);
+   * fd.close(a);
+   * ```
+   */
+  streams(fd: number, options?: StreamsOptions): FdStreams {
+    return new FdStreams(this.#core, fd, options);
   }
 
   /**

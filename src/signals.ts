@@ -44,7 +44,20 @@ export interface SignalInfo {
   readonly uid: number;
 }
 
-/** The `code` of a record that stands for arrivals lost to a full queue. */
+/**
+ * The `code` of a record that stands for arrivals lost to a full queue
+ * (the shim's, or the buffer of `loop.signals()`): its pid and uid are 0.
+ *
+ * @example Telling lost arrivals apart
+ * ```ts
+ * import { SIGNAL_LOST_CODE, type SignalInfo } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const describe = (info: SignalInfo) =>
+ *   info.code === SIGNAL_LOST_CODE ? "some arrivals were lost" : `from ${info.pid}`;
+ * assertEquals(describe({ signo: 10, code: SIGNAL_LOST_CODE, pid: 0, uid: 0 }), "some arrivals were lost");
+ * ```
+ */
 export const SIGNAL_LOST_CODE = -32768;
 
 /** Why the shim refuses a signal (`el_signal_refusal`). */

@@ -35,7 +35,7 @@ test(`bench --quick runs every case under ${runtime} with finite figures`, () =>
       json,
     ];
     const root = new URL("..", import.meta.url).pathname;
-    const r = spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8", timeout: 240_000 });
     assertEquals(r.status, 0, `bench --quick failed:\n${r.stdout}\n${r.stderr}`);
     const results = JSON.parse(readFileSync(json, "utf8"));
     assert(results.quick);
@@ -55,6 +55,8 @@ test(`bench --quick runs every case under ${runtime} with finite figures`, () =>
         "alloc",
         "curl",
         "libpq",
+        "await_pingpong",
+        "streams_bulk",
       ]
     ) assert(ids.includes(id), `case ${id} missing`);
     for (const c of cases) {

@@ -1,22 +1,101 @@
-// The loader: EVLOOP_LIB, then build/, then one error listing every path.
-import { candidatePaths, defaultLibraryPath, libraryPath, openLibrary } from "../ffi/load.ts";
-import { assert, assertThrows } from "@std/assert";
+// The loader: EVLOOP_LIB, then a clone's build/, then the platform package,
+// then one error listing every place and why.
+import {
+  advice,
+  binding,
+  candidates,
+  cloneLibraryPath,
+  libraryPath,
+  openLibrary,
+  originOf,
+  platformPackage,
+  platformSpecifier,
+} from "../ffi/load.ts";
+import { VERSION } from "../ffi/version.ts";
+import { assert, assertEquals, assertThrows } from "@std/assert";
 import { test } from "./_harness.ts";
 
-test("openLibrary() lists every path tried, the cause and the build command", () => {
+const loadUrl = new URL("../ffi/load.ts", import.meta.url).href;
+
+test("openLibrary() lists every place tried, why each failed, the cause and the build command", () => {
   const error = assertThrows(
-    () => openLibrary(["/nonexistent/a/libevloop.so", "/nonexistent/b/libevloop.so"]),
+    () =>
+      openLibrary([
+        { place: "EVLOOP_LIB", path: "/nonexistent/a/libevloop.so" },
+        { place: "this clone's build", path: "/nonexistent/b/libevloop.so" },
+        { place: "@evloop/linux-x64-gnu", skipped: "not installed (Cannot find package)" },
+      ], advice("clone")),
     Error,
     "Cannot load the evloop shim",
   );
-  assert(error.message.includes("/nonexistent/a/libevloop.so"), error.message);
-  assert(error.message.includes("/nonexistent/b/libevloop.so"), error.message);
+  assert(error.message.includes("EVLOOP_LIB: /nonexistent/a/libevloop.so: "), error.message);
+  assert(error.message.includes("this clone's build: /nonexistent/b/libevloop.so"), error.message);
+  assert(error.message.includes("@evloop/linux-x64-gnu: not installed"), error.message);
   assert(error.message.includes("npm run build"), error.message);
   assert(error.cause !== undefined);
 });
 
-test("candidatePaths() ends with the packaged library, which is what loaded here", () => {
-  const paths = candidatePaths();
-  assert(paths[paths.length - 1] === defaultLibraryPath());
-  assert(paths.includes(libraryPath));
+test("advice() for an installed package or a URL import does not say npm run build", () => {
+  for (const origin of ["package", "url"] as const) {
+    const text = advice(origin);
+    assert(!text.includes("npm run build") || platformPackage() === undefined, text);
+    assert(text.includes("EVLOOP_LIB"), text);
+  }
+  assert(advice("url").includes(`npm:@evloop/`), advice("url"));
+});
+
+test("originOf() tells a clone, an installed package and a URL import apart", () => {
+  assertEquals(originOf("file:///home/me/evloop/ffi/load.ts"), "clone");
+  assertEquals(originOf("file:///app/node_modules/evloop/ffi/load.js"), "package");
+  assertEquals(originOf("file:///home/me/.cache/deno/npm/reg/evloop/0.1.0/ffi/load.js"), "package");
+  assertEquals(originOf("https://jsr.io/@evloop/evloop/0.1.0/ffi/load.ts"), "url");
+  assertEquals(originOf(loadUrl), "clone");
+});
+
+test("platformPackage() names the four prebuilt platforms and nothing else", () => {
+  assertEquals(platformPackage("linux", "x64", "glibc"), "linux-x64-gnu");
+  assertEquals(platformPackage("linux", "arm64", "glibc"), "linux-arm64-gnu");
+  assertEquals(platformPackage("darwin", "x64", "glibc"), "darwin-x64");
+  assertEquals(platformPackage("darwin", "arm64", "glibc"), "darwin-arm64");
+  assertEquals(platformPackage("linux", "x64", "musl"), undefined);
+  assertEquals(platformPackage("freebsd", "x64", "glibc"), undefined);
+  assertEquals(platformPackage("windows", "x64", "glibc"), undefined);
+});
+
+test("platformSpecifier() is npm's name from node_modules and an npm: specifier by URL", () => {
+  assertEquals(platformSpecifier("darwin-arm64", "package"), "@evloop/darwin-arm64");
+  assertEquals(platformSpecifier("darwin-arm64", "url"), `npm:@evloop/darwin-arm64@${VERSION}`);
+});
+
+test("candidates() from a clone: EVLOOP_LIB, build/, then the platform package", async () => {
+  const tried = await candidates(loadUrl);
+  assertEquals(tried.length, 3);
+  assertEquals(tried[0].place, "EVLOOP_LIB");
+  assertEquals(tried[1].path, cloneLibraryPath(loadUrl));
+  if (binding.env("EVLOOP_LIB")) assertEquals(tried[0].path, binding.env("EVLOOP_LIB"));
+  else assertEquals(tried[1].path, libraryPath);
+});
+
+test("candidates() from an http URL skips build/ and imports the npm: platform package", async () => {
+  const imported: string[] = [];
+  const tried = await candidates("http://127.0.0.1:1/evloop/ffi/load.ts", (specifier) => {
+    imported.push(specifier);
+    return Promise.resolve({ path: "/pkg/libevloop.so" });
+  });
+  assertEquals(tried[1].path, undefined);
+  assert(tried[1].skipped!.includes("http://127.0.0.1:1"), tried[1].skipped);
+  if (platformPackage() !== undefined) {
+    assertEquals(imported, [`npm:@evloop/${platformPackage()}@${VERSION}`]);
+    assertEquals(tried[2].path, "/pkg/libevloop.so");
+  }
+});
+
+test("candidates() says why the platform package is missing", async () => {
+  const tried = await candidates("file:///app/node_modules/evloop/ffi/load.js", () => {
+    return Promise.reject(new Error("Cannot find package '@evloop/x'"));
+  });
+  assert(tried[1].skipped!.includes("installed package"), tried[1].skipped);
+  if (platformPackage() !== undefined) {
+    assert(tried[2].skipped!.startsWith("not installed (Cannot find package"), tried[2].skipped);
+  }
 });

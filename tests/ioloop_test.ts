@@ -361,7 +361,14 @@ test("IOLoop.addHandler() and friends reject bad input with clear errors", () =>
 });
 
 test("IOEvents and the IOLoop statics are epoll's values", () => {
-  assertEquals(IOEvents, { READ: 0x001, PRI: 0x002, WRITE: 0x004, ERROR: 0x018 });
+  assertEquals(IOEvents, {
+    READ: 0x001,
+    PRI: 0x002,
+    WRITE: 0x004,
+    ERR: 0x008,
+    HUP: 0x010,
+    ERROR: 0x018,
+  });
   assertEquals(
     [IOLoop.READ, IOLoop.PRI, IOLoop.WRITE, IOLoop.ERROR],
     [0x001, 0x002, 0x004, 0x018],

@@ -17,7 +17,7 @@ interface Run {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], cwd = root): Run {
+function run(cmd: string, args: string[], cwd = root, extraEnv: Record<string, string> = {}): Run {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && k !== "EVLOOP_LIB") env[k] = v;
@@ -27,7 +27,7 @@ function run(cmd: string, args: string[], cwd = root): Run {
     // Empty, not only left out: Deno's node:child_process merges the
     // parent's environment into `env`, so an EVLOOP_LIB set for the suite
     // (the kqueue run) would reach the child. Empty counts as unset.
-    env: { ...env, NO_COLOR: "1", EVLOOP_LIB: "" },
+    env: { ...env, NO_COLOR: "1", EVLOOP_LIB: "", ...extraEnv },
     encoding: "utf8",
     timeout: 60_000,
   });
@@ -127,6 +127,24 @@ for (const [name, cli] of runtimes) {
     }
   });
 }
+
+test("cli.ts doctor under deno --allow-ffi says an EVLOOP_LIB was not read without --allow-env", () => {
+  const dir = mkdtempSync(join(tmpdir(), "evloop-nolib-"));
+  try {
+    for (const part of ["cli.ts", "mod.ts", "deno.json", "src", "ffi"]) {
+      cpSync(join(root, part), join(dir, part), { recursive: true });
+    }
+    const r = run(deno, ["run", "--allow-ffi", "cli.ts", "doctor"], dir, {
+      EVLOOP_LIB: "/nonexistent/libevloop.so",
+    });
+    assert(r.status !== 0, "doctor must fail without the shim");
+    const out = r.stdout + r.stderr;
+    assertStringIncludes(out, "EVLOOP_LIB: not read: Deno needs --allow-env=EVLOOP_LIB");
+    assertStringIncludes(out, "@evloop/");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 for (const [name, tour] of tours) {
   test(`cli.ts demo under ${name} runs every step of the tour, each with its timings, and exits 0`, () => {

@@ -1,0 +1,258 @@
+/**
+ * `loop.streams(fd)`: Web Streams over any fd the loop can watch (pipes,
+ * sockets, ptys, character devices). The readable is a byte stream that
+ * reads only when the fd is readable and only as fast as its reader asks;
+ * the writable writes when the fd is writable, and a `write()` settles once
+ * the kernel took every byte of the chunk (backpressure).
+ *
+ * @module
+ */
+import type { LoopCore } from "./core.ts";
+import { SystemError } from "./errors.ts";
+import { describe } from "./handler.ts";
+import { IOEvents } from "./io_events.ts";
+import * as fdio from "./fd.ts";
+import { FdWaiters } from "./fd_waiters.ts";
+import { checkFd } from "./validate.ts";
+
+/** Options for `loop.streams()`. */
+export interface StreamsOptions {
+  /**
+   * Bytes per read (the readable's chunk size when the reader brings no
+   * buffer), and the bytes the writable queues before `writer.ready`
+   * waits.
+   *
+   * @default {65536}
+   */
+  highWaterMark?: number;
+  /**
+   * Close the fd once both streams are done (read side ended or
+   * cancelled, write side closed or aborted), or on dispose.
+   *
+   * @default {false}
+   */
+  closeFd?: boolean;
+}
+
+const DEFAULT_HWM = 65536;
+
+/**
+ * A readable and a writable Web Stream over one fd, made by
+ * `loop.streams(fd)`. They own the fd on the loop until both are done;
+ * then the watch is removed (and the fd closed with `closeFd: true`).
+ * Disposing (`using`) errors whichever stream is still open and lets the
+ * fd go at once.
+ *
+ * @example Echo over a socketpair
+ * ```ts
+ * import { EventLoop, fd } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * using loop = new EventLoop();
+ * const [a, b] = fd.socketpair();
+ * using ours = loop.streams(a, { closeFd: true });
+ * using theirs = loop.streams(b, { closeFd: true });
+ * const running = loop.run();
+ * const writer = ours.writable.getWriter();
+ * await writer.write(new TextEncoder().encode("hello"));
+ * await writer.close(); // shuts down a's write side: b reads end of file
+ * const got = await new Response(theirs.readable).text();
+ * await ours.readable.cancel();
+ * await theirs.writable.close();
+ * await running;
+ * assertEquals(got, "hello");
+ * ```
+ */
+export class FdStreams implements Disposable {
+  /** The fd. */
+  readonly fd: number;
+  /** The bytes read from the fd (`type: "bytes"`: BYOB readers work). */
+  readonly readable: ReadableStream<Uint8Array>;
+  /** The bytes to write to the fd. */
+  readonly writable: WritableStream<Uint8Array>;
+  #waiters: FdWaiters;
+  #closeFd: boolean;
+  #readDone = false;
+  #writeDone = false;
+  #released = false;
+  /** The fd reported a hang-up: EIO from a pty then means end of file. */
+  #hungUp = false;
+  #rc!: ReadableByteStreamController;
+  #wc!: WritableStreamDefaultController;
+
+  /** @internal Made by `loop.streams()` only. */
+  constructor(core: LoopCore, fd: number, options: StreamsOptions = {}) {
+    const action = `Cannot open streams on fd ${fd}`;
+    checkFd(fd, action);
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`${action}: the options must be an object, got ${describe(options)}`);
+    }
+    const hwm = options.highWaterMark ?? DEFAULT_HWM;
+    if (typeof hwm !== "number" || !Number.isInteger(hwm) || hwm < 1 || hwm > 0x7fffffff) {
+      throw new RangeError(
+        `${action}: highWaterMark must be a positive integer, got ${describe(hwm)}`,
+      );
+    }
+    if (options.closeFd !== undefined && typeof options.closeFd !== "boolean") {
+      throw new TypeError(
+        `${action}: closeFd must be a boolean, got ${describe(options.closeFd)}`,
+      );
+    }
+    if (core.closed) throw new Error(`${action}: the loop is closed`);
+    this.fd = fd;
+    this.#closeFd = options.closeFd === true;
+    this.#waiters = FdWaiters.held(core, fd, action);
+    this.readable = new ReadableStream({
+      type: "bytes",
+      autoAllocateChunkSize: hwm,
+      start: (controller) => {
+        this.#rc = controller;
+      },
+      pull: (controller) => this.#pull(controller, hwm),
+      cancel: () => {
+        this.#readDone = true;
+        this.#maybeRelease();
+      },
+    }, { highWaterMark: 0 });
+    this.writable = new WritableStream<Uint8Array>({
+      start: (controller) => {
+        this.#wc = controller;
+      },
+      write: (chunk, controller) => this.#write(chunk, controller),
+      close: () => this.#closeWrite(),
+      abort: () => {
+        this.#writeDone = true;
+        this.#maybeRelease();
+      },
+    }, { highWaterMark: hwm, size: (chunk) => chunk?.byteLength ?? 0 });
+  }
+
+  async #pull(controller: ReadableByteStreamController, size: number): Promise<void> {
+    const request = controller.byobRequest;
+    const view = request === null
+      ? new Uint8Array(size)
+      : new Uint8Array(request.view!.buffer, request.view!.byteOffset, request.view!.byteLength);
+    let eio = 0;
+    for (;;) {
+      let n: number | null;
+      try {
+        n = fdio.read(this.fd, view);
+      } catch (error) {
+        // A pty whose other side closed reads EIO, not 0: that is its end
+        // of file. Seen before any hang-up, wait once to learn of it.
+        if (error instanceof SystemError && error.code === "EIO" && (this.#hungUp || eio++ === 0)) {
+          if (this.#hungUp) n = 0;
+          else n = null;
+        } else {
+          this.#readDone = true;
+          this.#maybeRelease();
+          throw error;
+        }
+      }
+      if (n === null) {
+        const events = await this.#waiters.wait(IOEvents.READ, undefined, "Cannot read");
+        if ((events & IOEvents.HUP) !== 0) this.#hungUp = true;
+        continue;
+      }
+      if (n === 0) {
+        this.#readDone = true;
+        controller.close();
+        request?.respond(0);
+        this.#maybeRelease();
+        return;
+      }
+      if (request === null) controller.enqueue(view.subarray(0, n));
+      else request.respond(n);
+      return;
+    }
+  }
+
+  async #write(chunk: Uint8Array, controller: WritableStreamDefaultController): Promise<void> {
+    if (!(chunk instanceof Uint8Array)) {
+      throw new TypeError(
+        `Cannot write to fd ${this.fd}: chunks must be Uint8Array, got ${describe(chunk)}`,
+      );
+    }
+    try {
+      let data = chunk;
+      while (data.length > 0) {
+        const n = fdio.write(this.fd, data);
+        if (n === null) {
+          await this.#waiters.wait(IOEvents.WRITE, controller.signal, "Cannot write");
+        } else {
+          data = data.subarray(n);
+        }
+      }
+    } catch (error) {
+      this.#writeDone = true;
+      this.#maybeRelease();
+      throw error;
+    }
+  }
+
+  #closeWrite(): void {
+    this.#writeDone = true;
+    try {
+      fdio.shutdown(this.fd, "write");
+    } catch (error) {
+      // Not a socket (a pipe, a pty): nothing to shut down; the peer sees
+      // end of file when the fd closes.
+      const code = error instanceof SystemError ? error.code : "";
+      if (code !== "ENOTSOCK" && code !== "ENOTCONN" && code !== "EOPNOTSUPP") {
+        this.#maybeRelease();
+        throw error;
+      }
+    }
+    this.#maybeRelease();
+  }
+
+  #maybeRelease(): void {
+    if (this.#readDone && this.#writeDone) this.#release(undefined);
+  }
+
+  #release(reason: unknown): void {
+    if (this.#released) return;
+    this.#released = true;
+    const lost = this.#waiters.lost;
+    this.#waiters.end(reason ?? new Error(`Cannot wait for fd ${this.fd}: its streams are closed`));
+    // A lost fd was closed by other means: its number may be reused.
+    if (this.#closeFd && !lost) fdio.close(this.fd);
+  }
+
+  /**
+   * Errors whichever stream is still open with `reason`, removes the watch
+   * and closes the fd with `closeFd: true`. Calling it again does nothing.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop, fd } from "@evloop/evloop";
+   * import { assert } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const [r, w] = fd.pipe();
+   * const streams = loop.streams(r);
+   * streams.close();
+   * loop.addReader(r, () => {}); // the fd is free again
+   * loop.removeReader(r);
+   * assert(streams.readable instanceof ReadableStream);
+   * fd.close(r);
+   * fd.close(w);
+   * ```
+   */
+  close(reason: unknown = new Error("The streams were closed")): void {
+    if (this.#released) return;
+    this.#readDone = this.#writeDone = true;
+    try {
+      this.#rc.error(reason);
+    } catch { /* closed already */ }
+    try {
+      this.#wc.error(reason);
+    } catch { /* closed already */ }
+    this.#release(reason);
+  }
+
+  /** `close()`, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
