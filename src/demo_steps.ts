@@ -12,9 +12,8 @@ import { existsSync } from "node:fs";
 import process from "node:process";
 import type { Step, StepContext } from "./demo.ts";
 import { info } from "./info.ts";
-import { IOLoop } from "./ioloop.ts";
+import { EventLoop } from "./event_loop.ts";
 import { NativeLibrary } from "./native_library.ts";
-import type { SignalInfo } from "./signals.ts";
 
 const isLinux = process.platform === "linux";
 const linuxOnly = (what: string) =>
@@ -98,37 +97,34 @@ const signal: Step = {
   title: "a signal arrives with its sender's pid and uid (siginfo)",
   unavailable: () => Promise.resolve(linuxOnly("the kill child (/usr/bin/kill)")),
   async run({ mode, say }) {
-    const loop = new IOLoop({ mode });
-    let sender: ReturnType<typeof spawn> | undefined;
-    let got: SignalInfo | undefined;
+    using loop = new EventLoop({ mode });
+    using arrivals = loop.signals("SIGUSR1");
+    // Another process sends it: the sender is not this one.
+    const sender = spawn("kill", ["-USR1", String(process.pid)], { stdio: "ignore" });
     let failure: unknown;
-    loop.setExceptionHandler((error) => {
+    sender.on("error", (error) => {
       failure ??= error;
-      loop.close();
+      arrivals.return();
     });
-    loop.addSignalHandler("SIGUSR1", (_signo: number, siginfo: SignalInfo) => {
-      got = siginfo;
-      say(`SIGUSR1 arrived: si_pid ${siginfo.pid}, si_uid ${siginfo.uid}, si_code ${siginfo.code}`);
-      loop.close();
-    });
-    loop.addCallback(() => {
-      // Another process sends it: the sender is not this one.
-      sender = spawn("kill", ["-USR1", String(process.pid)], { stdio: "ignore" });
-      sender.on("error", (error) => {
-        failure ??= error;
-        loop.close();
-      });
-      say(`started \`kill -USR1 ${process.pid}\` as pid ${sender.pid}`);
-    });
+    say(`started \`kill -USR1 ${process.pid}\` as pid ${sender.pid}`);
     // A safety net only: the step waits for the signal, never for time.
-    loop.addTimeout(Date.now() + 10_000, () => {
+    const safety = loop.callLater(10_000, () => {
       failure ??= new Error("no SIGUSR1 within 10 s");
-      loop.close();
+      arrivals.return();
     });
-    await loop.start(); // until close()
+    const running = loop.run(); // until the safety timer is cancelled and the iteration ends
+    const { value: got } = await arrivals.next();
+    safety.cancel();
+    await arrivals.return();
+    await running;
     if (failure) throw failure;
-    if (got!.pid !== sender!.pid) {
-      throw new Error(`the sender's pid is ${got!.pid}, the kill child's ${sender!.pid}`);
+    say(
+      `SIGUSR1 arrived (loop.signals): si_pid ${got!.pid}, si_uid ${got!.uid}, si_code ${
+        got!.code
+      }`,
+    );
+    if (got!.pid !== sender.pid) {
+      throw new Error(`the sender's pid is ${got!.pid}, the kill child's ${sender.pid}`);
     }
     return `the sender was the kill child (pid ${got!.pid}, uid ${got!.uid}; this process is ` +
       `pid ${process.pid}); the runtimes' own signal listeners get only the signal's name`;
