@@ -1,7 +1,7 @@
 // inotify: watch a directory while 1,000 files are created, modified,
 // renamed and deleted, then the directory itself is removed. Every record
 // is parsed, renames are paired by cookie, and IN_IGNORED comes last.
-//   deno run --allow-ffi --allow-read --allow-write examples/inotify.ts   |   bun examples/inotify.ts
+//   deno run --allow-ffi --allow-read --allow-write --allow-env examples/inotify.ts   |   bun examples/inotify.ts
 import { EventLoop, type EventLoopOptions, fd, NativeLibrary } from "../mod.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -6,11 +6,23 @@
 // Each thread's calls must arrive once each and in order.
 //   deno run --allow-ffi examples/native_posts.ts   |   bun examples/native_posts.ts
 import { EventLoop, type EventLoopOptions, info, NativeLibrary } from "../mod.ts";
-import { existsSync } from "node:fs";
 
 /** The helper library CMake builds beside the shim (absent with a prebuilt shim only). */
 export function pummelPath(): string {
   return info().library.replace(/libevloop\.(so|dylib)$/, "libevloop_pummel.$1");
+}
+
+function openPummel() {
+  const symbols = {
+    pummel_start: { parameters: ["cstring", "i32", "i32", "i32"], result: "i32" },
+    pummel_join: { parameters: [], result: "i32" },
+  } as const;
+  try {
+    return NativeLibrary.open(pummelPath(), symbols);
+  } catch (error) {
+    // Not built (a prebuilt shim only, or no build yet): say how to build it.
+    throw new Error(`${(error as Error).message} (\`npm run build\` builds it)`);
+  }
 }
 
 /** What a run saw. */
@@ -34,12 +46,7 @@ export async function runNativePosts(
   perThread: number,
   options: { mode?: EventLoopOptions["mode"] } = {},
 ): Promise<NativePostsReport> {
-  const path = pummelPath();
-  if (!existsSync(path)) throw new Error(`${path} is not built: run \`npm run build\``);
-  using pummel = NativeLibrary.open(path, {
-    pummel_start: { parameters: ["cstring", "i32", "i32", "i32"], result: "i32" },
-    pummel_join: { parameters: [], result: "i32" },
-  });
+  using pummel = openPummel();
   using loop = new EventLoop({ mode: options.mode });
   const next = new Array<number>(threads).fill(0);
   let inOrder = true;

@@ -4,7 +4,8 @@
 // client sends 10,000 commands and checks every answer. Both sides write
 // until the kernel's buffer is full, then wait for writability. Finally
 // each side hangs up once and the other side sees it.
-//   deno run --allow-ffi --allow-read --allow-write examples/serial_pty.ts   |   bun examples/serial_pty.ts
+// (Deno opens /dev/pts/N only with -A: "Requires all access".)
+//   deno run -A examples/serial_pty.ts   |   bun examples/serial_pty.ts
 import { EventLoop, type EventLoopOptions, fd, NativeLibrary, SystemError } from "../mod.ts";
 import { closeSync, constants, openSync } from "node:fs";
 
