@@ -496,7 +496,8 @@ export class EventLoop {
    * ```
    *
    * @returns The Handler; `cancel()` on it removes the reader.
-   * @throws {Error} If `fd` already has a reader on this loop.
+   * @throws {SystemError} EEXIST if `fd` already has a reader on this loop
+   * (a stale one, whose fd was closed behind the loop's back, is replaced).
    * @throws {SystemError} If the kernel refuses the fd (EBADF, EPERM for
    * regular files).
    */
@@ -527,7 +528,8 @@ export class EventLoop {
    * ```
    *
    * @returns The Handler; `cancel()` on it removes the writer.
-   * @throws {Error} If `fd` already has a writer on this loop.
+   * @throws {SystemError} EEXIST if `fd` already has a writer on this loop
+   * (a stale one, whose fd was closed behind the loop's back, is replaced).
    * @throws {SystemError} If the kernel refuses the fd.
    */
   addWriter<A extends unknown[]>(

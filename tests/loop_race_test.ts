@@ -8,13 +8,21 @@ import { existsSync } from "node:fs";
 import { lib, libraryPath } from "../ffi/load.ts";
 import { eventually, newFdsAfterWorkers, openFds, test, within } from "./_harness.ts";
 
-const RACE = libraryPath.replace(/libevloop\.(so|dylib)$/, "evloop_test_loop_race");
-
-test("el_loop_open/el_poller_wait/el_loop_close on 4 native threads: no EBADF, no fd leaked", () => {
-  if (!existsSync(RACE)) throw new Error(`${RACE} is missing: build with \`npm run build\``);
-  const r = spawnSync(RACE, ["2000"], { encoding: "utf8", timeout: 60_000 });
+/** Runs a native test program of tests/c (built beside the shim). */
+function runNative(name: string, ...args: string[]): void {
+  const path = libraryPath.replace(/libevloop\.(so|dylib)$/, `evloop_test_${name}`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: build with \`npm run build\``);
+  const r = spawnSync(path, args, { encoding: "utf8", timeout: 60_000 });
   assertEquals(r.status, 0, `${r.stdout}${r.stderr}`);
   assertEquals(r.stdout.includes("all ok"), true, r.stdout);
+}
+
+test("el_loop_open/el_poller_wait/el_loop_close on 4 native threads: no EBADF, no fd leaked", () => {
+  runNative("loop_race", "2000");
+});
+
+test("el_loop_open: a loop dies with the thread that opened it; a disarmed waker is never called", () => {
+  runNative("thread_exit");
 });
 
 const CHURN_URL = new URL("./workers/churn_worker.ts", import.meta.url).href;

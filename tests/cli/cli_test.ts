@@ -73,7 +73,10 @@ const SHOWS: Record<string, RegExp[]> = {
   serial: [/pty \/dev\/pts\/\d+ opened/, /client read EIO/, /ok in [\d.]+ ms: 2000\/2000 answers/],
   inotify: [/CREATE a0000 a0001 a0002/, /DELETE b0000 b0001 b0002/, /DELETE_SELF, IGNORED/],
   pri: [/cgroup\.freeze <- 1: cgroup\.events now says "populated 1 frozen 1"/, /4 changes/],
-  signal: [/SIGUSR1 arrived \(loop\.signals\): si_pid \d+, si_uid \d+/, /ok in [\d.]+ ms: the sender was the kill/],
+  signal: [
+    /SIGUSR1 arrived \(loop\.signals\): si_pid \d+, si_uid \d+/,
+    /ok in [\d.]+ ms: the sender was the kill/,
+  ],
   worker: [/2000 calls ran in [\d.]+ ms .*, each Worker's in order: true/, /woke for a Worker's/],
   native: [/2000 calls ran in [\d.]+ ms, each thread's in order: true/, /summed to 1001000/],
   netns: [/NEWADDR 10\.77\.0\.1 10\.77\.0\.2 10\.77\.0\.3/, /DELLINK ev1/, /5 pings answered/],
