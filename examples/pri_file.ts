@@ -11,7 +11,7 @@
 // This machine's kernel has neither evdev/uinput nor gpio-sim, so those two
 // are shown, not run here.
 //   deno run -A examples/pri_file.ts   |   bun examples/pri_file.ts
-import { fd, IOLoop, NativeLibrary } from "../mod.ts";
+import { EventLoop, fd, IOEvents, NativeLibrary } from "../mod.ts";
 import { spawn } from "node:child_process";
 import {
   closeSync,
@@ -33,12 +33,12 @@ const libc = NativeLibrary.open("libc.so.6", {
 /**
  * Watches a PRI file: opens it non-blocking, reads it once, then calls
  * `onChange(text)` with its whole content each time the kernel reports a
- * change (PRI, with ERROR bits: that is how sysfs says it). Reading at
- * offset 0 also re-arms the notification. Returns a function that stops
- * watching and closes the file.
+ * change (PRI, with ERR: that is how sysfs says it, not a failure).
+ * Reading at offset 0 also re-arms the notification. Returns a function
+ * that stops watching and closes the file.
  */
 export function watchPriFile(
-  loop: IOLoop,
+  loop: EventLoop,
   path: string,
   onChange: (text: string) => void,
 ): () => void {
@@ -50,11 +50,13 @@ export function watchPriFile(
     return new TextDecoder().decode(buf.subarray(0, n));
   };
   readAll(); // the first read arms it: PRI means "changed since this read"
-  loop.addHandler(file, IOLoop.PRI, (_fd: number, events: number) => {
-    if ((events & IOLoop.PRI) !== 0) onChange(readAll());
+  // PRI only: the file is always "readable", so READ would fire without end.
+  const watch = loop.watch(file, IOEvents.PRI, (events) => {
+    if ((events & IOEvents.PRI) !== 0) onChange(readAll());
   });
   return () => {
-    loop.removeHandler(file);
+    if (watch.cancelled) return;
+    watch.cancel();
     closeSync(file);
   };
 }
@@ -65,7 +67,7 @@ export function watchPriFile(
  * Calls `onEdge(level)` with 0 or 1. (The character device,
  * /dev/gpiochipN, is a READ fd of `struct gpio_v2_line_event` instead.)
  */
-export function watchGpio(loop: IOLoop, n: number, onEdge: (level: number) => void): () => void {
+export function watchGpio(loop: EventLoop, n: number, onEdge: (level: number) => void): () => void {
   return watchPriFile(
     loop,
     `/sys/class/gpio/gpio${n}/value`,
@@ -100,18 +102,18 @@ export function parseInputEvents(buf: Uint8Array, n: number): InputEvent[] {
 
 /** Reads an evdev device (/dev/input/eventN): a plain READ fd. */
 export function watchEvdev(
-  loop: IOLoop,
+  loop: EventLoop,
   path: string,
   onEvent: (event: InputEvent) => void,
 ): () => void {
   const dev = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   const buf = new Uint8Array(24 * 64);
-  loop.addHandler(dev, IOLoop.READ, () => {
+  const watch = loop.watch(dev, IOEvents.READ, () => {
     const n = fd.read(dev, buf);
     if (n !== null) parseInputEvents(buf, n).forEach(onEvent);
   });
   return () => {
-    loop.removeHandler(dev);
+    watch.cancel();
     closeSync(dev);
   };
 }
@@ -161,7 +163,7 @@ export async function runCgroupEvents(rounds: number): Promise<PriReport> {
   if (root === null) throw new Error("no cgroup v2 hierarchy is mounted");
   const dir = join(root, `evloop-example-${process.pid}`);
   mkdirSync(dir);
-  const loop = new IOLoop();
+  using loop = new EventLoop();
   const report: PriReport = { states: [], notifications: 0 };
   let child: ReturnType<typeof spawn> | undefined;
   const steps: [string, () => void][] = [];
@@ -180,11 +182,12 @@ export async function runCgroupEvents(rounds: number): Promise<PriReport> {
   let failure: Error | undefined;
   let last = "populated 0 frozen 0";
   let done = 0;
+  let stop = () => {};
   const next = () => {
-    if (done === steps.length) return loop.close();
+    if (done === steps.length) return stop(); // nothing left: run() resolves
     steps[done][1]();
   };
-  const stop = watchPriFile(loop, join(dir, "cgroup.events"), (text) => {
+  stop = watchPriFile(loop, join(dir, "cgroup.events"), (text) => {
     report.notifications++;
     const now = state(text);
     if (now === last) return; // notified, but no field we track changed
@@ -192,7 +195,7 @@ export async function runCgroupEvents(rounds: number): Promise<PriReport> {
     last = now;
     if (now !== expected[done]) {
       failure = new Error(`cgroup.events: ${now} after step ${done}, expected ${expected[done]}`);
-      return loop.close();
+      return stop();
     }
     done++;
     next();
@@ -200,11 +203,11 @@ export async function runCgroupEvents(rounds: number): Promise<PriReport> {
   // A safety net only: each step waits for its event, never for time.
   const safety = setTimeout(() => {
     failure = new Error(`timed out after ${report.states.length} changes`);
-    loop.close();
+    stop();
   }, 30_000);
-  loop.addCallback(next);
+  loop.callSoon(next);
   try {
-    await loop.start(); // until close()
+    await loop.run(); // until the watch is cancelled
   } finally {
     clearTimeout(safety);
     stop();

@@ -496,7 +496,8 @@ export class EventLoop {
    * ```
    *
    * @returns The Handler; `cancel()` on it removes the reader.
-   * @throws {Error} If `fd` already has a reader on this loop.
+   * @throws {SystemError} EEXIST if `fd` already has a reader on this loop
+   * (a stale one, whose fd was closed behind the loop's back, is replaced).
    * @throws {SystemError} If the kernel refuses the fd (EBADF, EPERM for
    * regular files).
    */
@@ -527,7 +528,8 @@ export class EventLoop {
    * ```
    *
    * @returns The Handler; `cancel()` on it removes the writer.
-   * @throws {Error} If `fd` already has a writer on this loop.
+   * @throws {SystemError} EEXIST if `fd` already has a writer on this loop
+   * (a stale one, whose fd was closed behind the loop's back, is replaced).
    * @throws {SystemError} If the kernel refuses the fd.
    */
   addWriter<A extends unknown[]>(
@@ -718,9 +720,9 @@ export class EventLoop {
   }
 
   /**
-   * Removes every handler this loop has for `sig`; when no loop in the
-   * process listens any more, the action that was there before the first
-   * one is restored.
+   * Removes every handler this loop has for `sig` (a `signals()` iterator
+   * stays until it ends); when no loop in the process listens any more,
+   * the action that was there before the first one is restored.
    *
    * @example
    * ```ts
@@ -742,7 +744,7 @@ export class EventLoop {
   removeSignalHandler(sig: number | string): boolean {
     this.#alive("remove a signal handler");
     const signo = signalNumber(sig, "Cannot remove signal handler");
-    return SignalRegistry.of(this.#core).remove(signo);
+    return SignalRegistry.of(this.#core).removeHandlers(signo);
   }
 
   // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,

@@ -193,13 +193,13 @@ interface Interval {
  */
 export class IOLoop {
   /** Readable (0x001). */
-  static readonly READ = IOEvents.READ;
+  static readonly READ: typeof IOEvents.READ = IOEvents.READ;
   /** Urgent (out-of-band) data (0x002). */
-  static readonly PRI = IOEvents.PRI;
+  static readonly PRI: typeof IOEvents.PRI = IOEvents.PRI;
   /** Writable (0x004). */
-  static readonly WRITE = IOEvents.WRITE;
+  static readonly WRITE: typeof IOEvents.WRITE = IOEvents.WRITE;
   /** Error or hang-up (0x018); always watched. */
-  static readonly ERROR = IOEvents.ERROR;
+  static readonly ERROR: typeof IOEvents.ERROR = IOEvents.ERROR;
 
   #core: LoopCore;
   #inbox: Inbox;
@@ -494,7 +494,9 @@ export class IOLoop {
   /**
    * Changes which events `fd`'s handler is called for (`ERROR` is always
    * added). Events already reported but not yet handled are filtered by
-   * the new mask.
+   * the new mask. The registration is renewed even for an unchanged mask:
+   * if `fd` was closed behind the loop's back and its number reused, the
+   * handler follows the file the number now names.
    *
    * @example From READ to WRITE
    * ```ts
@@ -1193,7 +1195,7 @@ export class IOLoop {
    */
   removeSignalHandler(signo: number | string): boolean {
     if (this.#closed) return false;
-    return SignalRegistry.of(this.#core).remove(
+    return SignalRegistry.of(this.#core).removeHandlers(
       signalNumber(signo, "Cannot remove signal handler"),
     );
   }

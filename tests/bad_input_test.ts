@@ -8,6 +8,7 @@ import {
   EventLoop,
   fd,
   Handler,
+  IOEvents,
   IOLoop,
   NativeCallback,
   NativeLibrary,
@@ -478,6 +479,271 @@ const rows: Row[] = [
     expect: { throws: Error, message },
   })),
 
+  // ---- EventLoop's modern surface: watch, readable/writable, sleep, abortAfter, signals, streams
+  {
+    call: 'EventLoop.watch("3", READ, cb)',
+    run: (c) => c.loop.watch(any("3"), IOEvents.READ, h),
+    expect: {
+      throws: TypeError,
+      message: 'Cannot watch fd 3: fd must be a number, got the string "3"',
+    },
+  },
+  {
+    call: "EventLoop.watch(-1, READ, cb)",
+    run: (c) => c.loop.watch(-1, IOEvents.READ, h),
+    expect: {
+      throws: RangeError,
+      message: "Cannot watch fd -1: fd must be a non-negative integer",
+    },
+  },
+  {
+    call: 'EventLoop.watch(r, "1", cb)',
+    run: (c) => c.loop.watch(c.r, any("1"), h),
+    expect: {
+      throws: TypeError,
+      message: /^Cannot watch fd \d+: events must be a number, got the string "1"$/,
+    },
+  },
+  ...[IOEvents.HUP, 1.5, -1].map((events): Row => ({
+    call: `EventLoop.watch(r, ${events}, cb)`,
+    run: (c) => c.loop.watch(c.r, events, h),
+    expect: {
+      throws: RangeError,
+      message: new RegExp(
+        `^Cannot watch fd \\d+: events must be a mask of IOEvents.READ, PRI and WRITE, got ${events}$`,
+      ),
+    },
+  })),
+  {
+    call: "EventLoop.watch(r, READ, 5)",
+    run: (c) => c.loop.watch(c.r, IOEvents.READ, any(5)),
+    expect: { throws: TypeError, message: /^Cannot watch fd \d+: the callback must be a function/ },
+  },
+  {
+    call: "EventLoop.watch() of an fd with a reader",
+    run: (c) => (c.loop.addReader(c.r, h), c.loop.watch(c.r, IOEvents.READ, h)),
+    expect: {
+      throws: SystemError,
+      message:
+        /^Cannot watch fd (\d+): fd \1 is already watched on this loop \(one owner per fd\) \(EEXIST\)$/,
+      code: "EEXIST",
+    },
+  },
+  {
+    call: "EventLoop.addReader() of an fd with a watch",
+    run: (c) => (c.loop.watch(c.r, IOEvents.READ, h), c.loop.addReader(c.r, h)),
+    expect: {
+      throws: SystemError,
+      message:
+        /^Cannot add reader for fd (\d+): fd \1 is already watched on this loop \(one owner per fd\) \(EEXIST\)$/,
+      code: "EEXIST",
+    },
+  },
+  {
+    call: "EventLoop.watch(a regular file)",
+    run: (c) => c.loop.watch(c.file, IOEvents.READ, h),
+    expect: {
+      throws: SystemError,
+      message: /^Cannot watch fd \d+: fd \d+ does not support readiness/,
+      code: "EPERM",
+    },
+  },
+  {
+    call: "EventLoop.watch(an fd that is not open)",
+    run: (c) => c.loop.watch(BAD_FD, IOEvents.READ, h),
+    expect: {
+      throws: SystemError,
+      message: new RegExp(`^Cannot watch fd ${BAD_FD}: .+ \\(EBADF\\)$`),
+      code: "EBADF",
+    },
+  },
+  {
+    call: 'Watch.update("x")',
+    run: (c) => c.loop.watch(c.r, IOEvents.READ, h).update(any("x")),
+    expect: {
+      throws: TypeError,
+      message: /^Cannot update the watch of fd \d+: events must be a number, got the string "x"$/,
+    },
+  },
+  {
+    call: "Watch.update(0x40)",
+    run: (c) => c.loop.watch(c.r, IOEvents.READ, h).update(0x40),
+    expect: {
+      throws: RangeError,
+      message:
+        /^Cannot update the watch of fd \d+: events must be a mask of IOEvents.READ, PRI and WRITE, got 64$/,
+    },
+  },
+  {
+    call: "Watch.update() after cancel()",
+    run: (c) => {
+      const watch = c.loop.watch(c.r, IOEvents.READ, h);
+      watch.cancel();
+      watch.update(IOEvents.READ);
+    },
+    expect: { throws: Error, message: /^Cannot update the watch of fd \d+: it is cancelled$/ },
+  },
+  {
+    call: "EventLoop.readable(-1)",
+    run: (c) => c.loop.readable(-1),
+    expect: {
+      throws: RangeError,
+      message: "Cannot wait for fd -1 to be readable: fd must be a non-negative integer",
+    },
+  },
+  {
+    call: 'EventLoop.writable("x")',
+    run: (c) => c.loop.writable(any("x")),
+    expect: {
+      throws: TypeError,
+      message: 'Cannot wait for fd x to be writable: fd must be a number, got the string "x"',
+    },
+  },
+  {
+    call: "EventLoop.readable(r, null)",
+    run: (c) => c.loop.readable(c.r, any(null)),
+    expect: {
+      throws: TypeError,
+      message: /^Cannot wait for fd \d+ to be readable: the options must be an object, got null$/,
+    },
+  },
+  {
+    call: "EventLoop.readable(r, { signal: 5 })",
+    run: (c) => c.loop.readable(c.r, { signal: any(5) }),
+    expect: {
+      throws: TypeError,
+      message:
+        /^Cannot wait for fd \d+ to be readable: options.signal must be an AbortSignal, got number 5$/,
+    },
+  },
+  {
+    call: "EventLoop.readable(a regular file)",
+    run: (c) => c.loop.readable(c.file),
+    expect: {
+      throws: SystemError,
+      message: /^Cannot wait for fd \d+ to be readable: fd \d+ does not support readiness/,
+      code: "EPERM",
+    },
+  },
+  {
+    call: "EventLoop.readable() of an fd with a reader",
+    run: (c) => (c.loop.addReader(c.r, h), c.loop.readable(c.r)),
+    expect: {
+      throws: SystemError,
+      message: /already watched on this loop \(one owner per fd\) \(EEXIST\)$/,
+      code: "EEXIST",
+    },
+  },
+  {
+    call: "EventLoop.sleep(NaN)",
+    run: (c) => c.loop.sleep(NaN),
+    expect: { throws: RangeError, message: "Cannot sleep: the delay must be finite, got NaN" },
+  },
+  {
+    call: 'EventLoop.sleep("5")',
+    run: (c) => c.loop.sleep(any("5")),
+    expect: {
+      throws: TypeError,
+      message: 'Cannot sleep: the delay must be a number, got the string "5"',
+    },
+  },
+  {
+    call: "EventLoop.sleep(1, 5)",
+    run: (c) => c.loop.sleep(1, any(5)),
+    expect: {
+      throws: TypeError,
+      message: "Cannot sleep: the options must be an object, got number 5",
+    },
+  },
+  {
+    call: "EventLoop.abortAfter(Infinity)",
+    run: (c) => c.loop.abortAfter(Infinity),
+    expect: {
+      throws: RangeError,
+      message: "Cannot make a timeout signal: the delay must be finite, got Infinity",
+    },
+  },
+  {
+    call: 'EventLoop.abortAfter("1")',
+    run: (c) => c.loop.abortAfter(any("1")),
+    expect: {
+      throws: TypeError,
+      message: 'Cannot make a timeout signal: the delay must be a number, got the string "1"',
+    },
+  },
+  {
+    call: 'EventLoop.signals("SIGKILL")',
+    run: (c) => c.loop.signals("SIGKILL"),
+    expect: { throws: Error, message: /^Cannot iterate signals.*SIGKILL cannot be caught$/ },
+  },
+  {
+    call: 'EventLoop.signals("SIGNOPE")',
+    run: (c) => c.loop.signals("SIGNOPE"),
+    expect: { throws: RangeError, message: /^Cannot iterate signals: / },
+  },
+  {
+    call: 'EventLoop.signals("SIGUSR1", { bufferSize: 0 })',
+    run: (c) => c.loop.signals("SIGUSR1", { bufferSize: 0 }),
+    expect: {
+      throws: RangeError,
+      message: "Cannot iterate signals: bufferSize must be a positive integer, got number 0",
+    },
+  },
+  {
+    call: 'EventLoop.signals("SIGUSR1", "x")',
+    run: (c) => c.loop.signals("SIGUSR1", any("x")),
+    expect: {
+      throws: TypeError,
+      message: 'Cannot iterate signals: the options must be an object, got the string "x"',
+    },
+  },
+  {
+    call: "EventLoop.streams(-1)",
+    run: (c) => c.loop.streams(-1),
+    expect: {
+      throws: RangeError,
+      message: "Cannot open streams on fd -1: fd must be a non-negative integer",
+    },
+  },
+  {
+    call: "EventLoop.streams(r, null)",
+    run: (c) => c.loop.streams(c.r, any(null)),
+    expect: {
+      throws: TypeError,
+      message: /^Cannot open streams on fd \d+: the options must be an object, got null$/,
+    },
+  },
+  {
+    call: "EventLoop.streams(a, { highWaterMark: 0 })",
+    run: (c) => c.loop.streams(c.a, { highWaterMark: 0 }),
+    expect: {
+      throws: RangeError,
+      message:
+        /^Cannot open streams on fd \d+: highWaterMark must be a positive integer, got number 0$/,
+    },
+  },
+  {
+    call: 'a stream writer\'s write("x")',
+    run: async (c) => {
+      const { writable } = c.loop.streams(c.a);
+      const writer = writable.getWriter();
+      try {
+        await writer.write(any("x"));
+      } finally {
+        writer.releaseLock();
+      }
+    },
+    expect: {
+      throws: TypeError,
+      message: /^Cannot write to fd \d+: chunks must be Uint8Array, got the string "x"$/,
+    },
+  },
+  {
+    call: "EventLoop.watch() after destroy()",
+    run: (c) => (c.loop.destroy(), c.loop.watch(c.r, IOEvents.READ, h)),
+    expect: { throws: Error, message: /destroyed|closed/ },
+  },
+
   // ---- IOLoop ------------------------------------------------------------------
   {
     call: "new IOLoop(null)",
@@ -802,6 +1068,58 @@ const rows: Row[] = [
     },
     expect: { throws: Error, message },
   })),
+
+  {
+    call: "IOLoop.watch(r, 0x40, cb)",
+    run: (c) => c.io.watch(c.r, 0x40, h),
+    expect: {
+      throws: RangeError,
+      message:
+        /^Cannot watch fd \d+: events must be a mask of IOEvents.READ, PRI and WRITE, got 64$/,
+    },
+  },
+  {
+    call: "IOLoop.watch() of an fd with a handler",
+    run: (c) => (c.io.addHandler(c.r, IOLoop.READ, h), c.io.watch(c.r, IOEvents.READ, h)),
+    expect: { throws: SystemError, message: /one owner per fd\) \(EEXIST\)$/, code: "EEXIST" },
+  },
+  {
+    call: "IOLoop.writable(-1)",
+    run: (c) => c.io.writable(-1),
+    expect: {
+      throws: RangeError,
+      message: "Cannot wait for fd -1 to be writable: fd must be a non-negative integer",
+    },
+  },
+  {
+    call: "IOLoop.sleep(-Infinity)",
+    run: (c) => c.io.sleep(-Infinity),
+    expect: {
+      throws: RangeError,
+      message: "Cannot sleep: the delay must be finite, got -Infinity",
+    },
+  },
+  {
+    call: "IOLoop.abortAfter(NaN)",
+    run: (c) => c.io.abortAfter(NaN),
+    expect: {
+      throws: RangeError,
+      message: "Cannot make a timeout signal: the delay must be finite, got NaN",
+    },
+  },
+  {
+    call: "IOLoop.streams(r, 5)",
+    run: (c) => c.io.streams(c.r, any(5)),
+    expect: {
+      throws: TypeError,
+      message: /^Cannot open streams on fd \d+: the options must be an object, got number 5$/,
+    },
+  },
+  {
+    call: "IOLoop.sleep() after close()",
+    run: (c) => (c.io.close(), c.io.sleep(1)),
+    expect: { throws: Error, message: "Cannot sleep: the loop is closed" },
+  },
 
   // ---- RemoteLoop ----------------------------------------------------------------
   ...[null, {}, "handle", { kind: "evloop.thread-handle/1", loopId: -1, library: "x" }, {
@@ -1530,8 +1848,7 @@ for (const row of rows) {
         try {
           let ran = false;
           c.loop.callSoon(() => ran = true);
-          c.loop.removeReader(c.r);
-          c.loop.removeWriter(c.w);
+          for (const n of [c.r, c.w, c.a, c.b]) c.loop.forget(n);
           await c.loop.run();
           assert(ran);
         } catch (error) {
