@@ -686,9 +686,9 @@ export class EventLoop {
   }
 
   /**
-   * Removes every handler this loop has for `sig`; when no loop in the
-   * process listens any more, the action that was there before the first
-   * one is restored.
+   * Removes every handler this loop has for `sig` (a `signals()` iterator
+   * stays until it ends); when no loop in the process listens any more,
+   * the action that was there before the first one is restored.
    *
    * @example
    * ```ts
@@ -710,7 +710,7 @@ export class EventLoop {
   removeSignalHandler(sig: number | string): boolean {
     this.#checkOpen("Cannot remove a signal handler");
     const signo = signalNumber(sig, "Cannot remove signal handler");
-    return this.#core.signals.remove(signo);
+    return this.#core.signals.removeHandlers(signo);
   }
 
   // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,

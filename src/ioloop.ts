@@ -1143,7 +1143,7 @@ export class IOLoop {
    */
   removeSignalHandler(signo: number | string): boolean {
     if (this.#core.closed) return false;
-    return this.#core.signals.remove(
+    return this.#core.signals.removeHandlers(
       signalNumber(signo, "Cannot remove signal handler"),
     );
   }
