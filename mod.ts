@@ -45,17 +45,23 @@ export { Handler, TimerHandler } from "./src/handler.ts";
 export { RemoteLoop } from "./src/remote_loop.ts";
 export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
 export type { Mode } from "./src/drivers.ts";
+export type { Poller } from "./src/poller.ts";
 export { errnoName, SystemError } from "./src/errors.ts";
 export {
   type CallbackFunction,
   type CallbackSignature,
+  type Each,
   type ForeignCall,
   type ForeignFunction,
   type ForeignSymbols,
   type ForeignType,
+  type In,
   NativeCallback,
   NativeLibrary,
+  type NativeType,
+  type Out,
   type Pointer,
+  type RawType,
 } from "./src/native_library.ts";
 export * as pointer from "./src/pointer.ts";
 export { SIGNAL_LOST_CODE, type SignalInfo } from "./src/signals.ts";

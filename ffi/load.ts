@@ -100,6 +100,8 @@ export type Importer = (specifier: string) => Promise<unknown>;
 /** The places to try, in order, for this process and module URL. */
 export async function candidates(
   moduleUrl: string = import.meta.url,
+  // Computed on purpose (only this platform's package exists); resolvable
+  // at run time without an import map: a package name or an npm: URL.
   importer: Importer = (specifier) => import(specifier),
 ): Promise<Candidate[]> {
   const out: Candidate[] = [];

@@ -166,6 +166,8 @@ if (command === "build") {
   must(deno, ["check", "mod.ts", "cli.ts", "ffi/", "tests/", "examples/", "bench/"]);
   must(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
   must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md"]);
+  // What JSR checks: the public API documented and explicitly typed.
+  must(deno, ["doc", "--lint", "mod.ts"]);
   must(process.execPath, [join(root, "scripts", "run.mjs"), "test"]);
 } else if (command === "test") {
   ensureRuntimes();

@@ -80,6 +80,10 @@ export class SystemError extends Error {
   readonly syscall: string;
 
   /**
+   * Makes the error of a failed system call, its message from the action,
+   * the C library's text and the code: "Cannot add reader for fd 7: Bad
+   * file descriptor (EBADF)".
+   *
    * @param errno A positive errno.
    * @param syscall The system call that failed.
    * @param context What was being done: "Cannot add reader for fd 7".

@@ -193,13 +193,13 @@ interface Interval {
  */
 export class IOLoop {
   /** Readable (0x001). */
-  static readonly READ = IOEvents.READ;
+  static readonly READ: typeof IOEvents.READ = IOEvents.READ;
   /** Urgent (out-of-band) data (0x002). */
-  static readonly PRI = IOEvents.PRI;
+  static readonly PRI: typeof IOEvents.PRI = IOEvents.PRI;
   /** Writable (0x004). */
-  static readonly WRITE = IOEvents.WRITE;
+  static readonly WRITE: typeof IOEvents.WRITE = IOEvents.WRITE;
   /** Error or hang-up (0x018); always watched. */
-  static readonly ERROR = IOEvents.ERROR;
+  static readonly ERROR: typeof IOEvents.ERROR = IOEvents.ERROR;
 
   #core: LoopCore;
   #inbox: Inbox;

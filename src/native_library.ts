@@ -52,7 +52,8 @@ import type {
 } from "../ffi/foreign.ts";
 import { describe } from "./handler.ts";
 
-export type { Pointer };
+export type { NativeType } from "../ffi/symbols.ts";
+export type { Pointer, RawType };
 
 /** The types of evloop's FFI vocabulary (see the table above). */
 export type ForeignType = RawType | "cstring";
@@ -62,7 +63,9 @@ export interface ForeignFunction {
   /** The C symbol, when the key differs: declare a variadic function once
    * per argument list (`curl_easy_setopt` with a long, with a pointer). */
   readonly name?: string;
+  /** The C parameter types, in order. */
   readonly parameters: readonly ForeignType[];
+  /** The C result type. */
   readonly result: ForeignType;
   /** Capture errno right after each call, as `library.errno`. */
   readonly errno?: boolean;
@@ -70,11 +73,14 @@ export interface ForeignFunction {
 
 /** A callback's C signature. */
 export interface CallbackSignature {
+  /** The C parameter types C passes, in order. */
   readonly parameters: readonly ForeignType[];
+  /** The C result type the callback returns. */
   readonly result: ForeignType;
 }
 
-type In<T> = T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
+/** The JavaScript value passed for a C type `T` (an argument to C). */
+export type In<T> = T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
   : T extends "bool" ? boolean
   : T extends "pointer" ? Pointer | null
   : T extends "buffer" ? ArrayBufferView | null
@@ -83,14 +89,16 @@ type In<T> = T extends "i64" | "u64" | "isize" | "usize" ? number | bigint
   : T extends "void" ? void
   : number;
 
-type Out<T> = T extends "i64" | "u64" ? bigint
+/** The JavaScript value received for a C type `T` (a result from C). */
+export type Out<T> = T extends "i64" | "u64" ? bigint
   : T extends "bool" ? boolean
   : T extends "pointer" | "function" ? Pointer | null
   : T extends "cstring" ? string | null
   : T extends "void" ? void
   : number;
 
-type Each<P, Map extends "in" | "out"> = {
+/** Maps a tuple of C types to the JavaScript values going in or out. */
+export type Each<P, Map extends "in" | "out"> = {
   -readonly [K in keyof P]: Map extends "in" ? In<P[K]> : Out<P[K]>;
 };
 
@@ -443,6 +451,9 @@ export class NativeCallback<const S extends CallbackSignature = CallbackSignatur
   #closed = false;
 
   /**
+   * Makes a C function pointer that runs `fn` synchronously, on the
+   * thread that made it.
+   *
    * @param signature The C signature (`cstring` parameters arrive as
    * strings; a callback cannot return a `cstring` or a `buffer`).
    * @param fn The function C calls.

@@ -58,7 +58,7 @@ export interface SignalInfo {
  * assertEquals(describe({ signo: 10, code: SIGNAL_LOST_CODE, pid: 0, uid: 0 }), "some arrivals were lost");
  * ```
  */
-export const SIGNAL_LOST_CODE = -32768;
+export const SIGNAL_LOST_CODE: -32768 = -32768;
 
 /** Why the shim refuses a signal (`el_signal_refusal`). */
 export const Refusal = {
