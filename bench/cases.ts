@@ -464,6 +464,12 @@ export function allCases(tools: Tools): CaseDef[] {
       metrics: [
         { key: "heap_growth_kib", label: "heap growth", unit: "KiB", higherIsBetter: false },
         us,
+        {
+          key: "bytes_per_timer",
+          label: "heap per pending callLater",
+          unit: "B",
+          higherIsBetter: false,
+        },
       ],
       variants: [
         {
@@ -472,6 +478,17 @@ export function allCases(tools: Tools): CaseDef[] {
           job: sized("alloc.ts", ...allocN, ["exclusive"]),
         },
         { id: "hosted", label: "evloop hosted", job: sized("alloc.ts", ...allocN, ["hosted"]) },
+        {
+          id: "calllater",
+          label: "evloop callLater, 200,000 pending",
+          job: (c) => ({
+            argv: tsRunner(tools, c, "alloc.ts", [
+              "exclusive",
+              c.quick ? 2000 : 200_000,
+              "calllater",
+            ]),
+          }),
+        },
       ],
       ratios: [],
       checks: [
