@@ -82,6 +82,8 @@ export function echoScaling(tools: Tools, run: Run): CaseDef {
         id: `${k.id}_${n}`,
         label: `${k.label}, ${fmtN(n)} conns`,
         job: job(k.id, i),
+        // Quick mode proves the code runs: two sizes do.
+        quick: i < 2,
       }))
     ),
     ratios,
@@ -101,6 +103,7 @@ export function echoScaling(tools: Tools, run: Run): CaseDef {
       },
     ],
     runs: 2,
+    warmup: false,
   };
 }
 
@@ -170,7 +173,12 @@ export function timerScaling(tools: Tools, run: Run): CaseDef {
       { key: "wall_ms", label: "wall per round", unit: "ms", higherIsBetter: false },
     ],
     variants: ids.flatMap((n, i) =>
-      kinds.map((k) => ({ id: `${k.id}_${n}`, label: `${k.label}, ${fmtN(n)}`, job: job(k.id, i) }))
+      kinds.map((k) => ({
+        id: `${k.id}_${n}`,
+        label: `${k.label}, ${fmtN(n)}`,
+        job: job(k.id, i),
+        quick: i < 2,
+      }))
     ),
     ratios,
     checks: [],
@@ -189,6 +197,7 @@ export function timerScaling(tools: Tools, run: Run): CaseDef {
       },
     ],
     runs: 2,
+    warmup: false,
   };
 }
 
@@ -243,5 +252,6 @@ export function coreScaling(tools: Tools, run: Run): CaseDef {
     checks: [],
     curves: [{ id: "vs_c", title: "Echo on cores ÷ C threads", xLabel: "cores", yLabel: "× C" }],
     runs: 2,
+    warmup: false,
   };
 }

@@ -120,7 +120,10 @@ export async function main(args: string[]): Promise<Results> {
   const loadgen = join(tools.build, "bench_loadgen");
   const warmRounds = opts.quick ? 0 : 1;
   const timeoutMs = opts.quick ? 60_000 : 180_000;
-  const defs = allCases(tools).filter((d) => !opts.cases || opts.cases.includes(d.id));
+  const defs = allCases(tools)
+    .filter((d) => !opts.cases || opts.cases.includes(d.id))
+    // Quick mode leaves out the larger sizes of a curve (the same code).
+    .map((d) => opts.quick ? { ...d, variants: d.variants.filter((v) => v.quick !== false) } : d);
 
   const results: Results = {
     date: new Date().toISOString(),
@@ -157,7 +160,8 @@ export async function main(args: string[]): Promise<Results> {
       let error: string | undefined;
       const caseStart = Date.now();
       const runs = Math.min(opts.runs, def.runs ?? opts.runs);
-      rounds: for (let round = 0; round < warmRounds + runs; round++) {
+      const warm = def.warmup === false ? 0 : warmRounds;
+      rounds: for (let round = 0; round < warm + runs; round++) {
         for (const v of def.variants) {
           if (skips.has(v.id)) continue;
           try {
@@ -169,7 +173,7 @@ export async function main(args: string[]): Promise<Results> {
               skipped = outcome.skipped;
               break rounds;
             }
-            if (round < warmRounds) continue;
+            if (round < warm) continue;
             const per = raw.get(v.id) ?? {};
             for (const [k, value] of Object.entries(outcome.figures)) (per[k] ??= []).push(value);
             raw.set(v.id, per);

@@ -132,7 +132,8 @@ export function renderMarkdown(results: Results): string {
       : []),
     "",
     `Method: every variant runs in its own process; variants of a case run interleaved ` +
-    `(A B C, A B C, ...), one discarded warm-up round then ${results.runs} measured rounds (fewer where a case says so), and runners ` +
+    `(A B C, A B C, ...), one discarded warm-up round then ${results.runs} measured rounds (a long case may run fewer rounds ` +
+    `and skip the discarded one: its runners warm up in-process, as all runners do), and runners ` +
     `warm up in-process too. Figures are the median (with min and max) of the measured rounds; ` +
     `each ratio is computed pair by pair within a round, then summarised. Targets are stated, never tuned for.`,
     "",
