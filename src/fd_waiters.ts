@@ -14,7 +14,7 @@
 import type { FdWatch, LoopCore } from "./core.ts";
 import { watchError } from "./errors.ts";
 import { IOEvents } from "./io_events.ts";
-import { deferred, onAbort, rejecting, signalOf } from "./abort.ts";
+import { deferred, onAbort, signalOf } from "./abort.ts";
 import { checkFd } from "./validate.ts";
 import { liveWatchOf, ownedError } from "./watch.ts";
 
@@ -199,11 +199,14 @@ export function waitFd(
   const action = `Cannot wait for fd ${fd} to be ${
     direction === IOEvents.READ ? "readable" : "writable"
   }`;
-  return rejecting(() => {
+  // No closure per call: this is the hot path of an await ping-pong.
+  try {
     checkFd(fd, action);
-    const signal = signalOf(options, action);
+    const signal = options === undefined ? undefined : signalOf(options, action);
     if (core.closed) throw new Error(`${action}: the loop is closed`);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return FdWaiters.of(core, fd, action).wait(direction, signal, action);
-  });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

@@ -3,12 +3,13 @@
  * both ends in this process, through `await loop.readable(fd)` or through
  * `addReader` callbacks, on the same loop and mode.
  * Usage: await_pingpong.ts MODE STYLE ROUND_TRIPS (STYLE: await | callback);
- * prints {"us_per_rt": ...}.
+ * prints {"us_per_rt": ..., "cpu_us_per_rt": ...} (CPU time of the whole
+ * process per round trip: steadier than wall time on a loaded machine).
  *
  * @module
  */
 import { EventLoop, fd, type Mode } from "../../mod.ts";
-import { args, emit, intArg, now } from "./_common.ts";
+import { args, cpuMs, emit, intArg, now } from "./_common.ts";
 import { bounce } from "./_socketpair_pingpong.ts";
 
 async function callbacks(mode: Mode, n: number): Promise<number> {
@@ -54,4 +55,6 @@ const mode = args[0] as Mode;
 const run = args[1] === "await" ? awaits : callbacks;
 const n = intArg(2, 20000);
 await run(mode, Math.max(10, Math.floor(n / 10))); // warm-up: JIT, caches
-emit({ us_per_rt: await run(mode, n) });
+const cpu0 = cpuMs();
+const usPerRt = await run(mode, n);
+emit({ us_per_rt: usPerRt, cpu_us_per_rt: ((cpuMs() - cpu0) * 1000) / n });
