@@ -720,9 +720,9 @@ export class EventLoop {
   }
 
   /**
-   * Removes every handler this loop has for `sig`; when no loop in the
-   * process listens any more, the action that was there before the first
-   * one is restored.
+   * Removes every handler this loop has for `sig` (a `signals()` iterator
+   * stays until it ends); when no loop in the process listens any more,
+   * the action that was there before the first one is restored.
    *
    * @example
    * ```ts
@@ -744,7 +744,7 @@ export class EventLoop {
   removeSignalHandler(sig: number | string): boolean {
     this.#alive("remove a signal handler");
     const signo = signalNumber(sig, "Cannot remove signal handler");
-    return SignalRegistry.of(this.#core).remove(signo);
+    return SignalRegistry.of(this.#core).removeHandlers(signo);
   }
 
   // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,

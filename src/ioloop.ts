@@ -1195,7 +1195,7 @@ export class IOLoop {
    */
   removeSignalHandler(signo: number | string): boolean {
     if (this.#closed) return false;
-    return SignalRegistry.of(this.#core).remove(
+    return SignalRegistry.of(this.#core).removeHandlers(
       signalNumber(signo, "Cannot remove signal handler"),
     );
   }

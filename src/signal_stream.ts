@@ -76,6 +76,8 @@ export interface SignalIterator extends AsyncIterableIterator<SignalInfo>, Dispo
 
 /** The queue behind a `SignalIterator`. */
 class SignalQueue implements SignalIterator, SignalWatch {
+  /** Beside the handlers: `removeSignalHandler` leaves it. */
+  readonly standalone = true;
   #core: LoopCore;
   #signo: number;
   #capacity: number;

@@ -194,6 +194,12 @@ export interface SignalWatch {
   deliver(info: SignalInfo, core: LoopCore): void;
   /** Cancels silently: the registry let it go (removed, or loop closed). */
   drop(): void;
+  /**
+   * Lives beside the handlers (a `signals()` iterator): `set()` does not
+   * replace it and `removeHandlers()` leaves it; only its own end, or
+   * `remove()` naming it, or the loop closing, removes it.
+   */
+  readonly standalone?: boolean;
 }
 
 /** Options for {@linkcode SignalCallback}. */
@@ -359,8 +365,9 @@ export class SignalRegistry {
   }
 
   /**
-   * Makes `watch` the only watch for `signo`, dropping the others. The loop
-   * keeps listening meanwhile: no arrival meets the previous action.
+   * Makes `watch` the only handler for `signo`, dropping the others (the
+   * standalone watches stay). The loop keeps listening meanwhile: no
+   * arrival meets the previous action.
    *
    * @example
    * ```ts
@@ -387,8 +394,35 @@ export class SignalRegistry {
       this.add(signo, watch);
       return;
     }
-    this.#watches.set(signo, [watch]);
-    for (const w of old) w.drop();
+    this.#watches.set(signo, [...old.filter((w) => w.standalone), watch]);
+    for (const w of old) if (!w.standalone) w.drop();
+  }
+
+  /**
+   * Removes every watch of `signo` but the standalone ones (`signals()`
+   * iterators): what `removeSignalHandler` does.
+   *
+   * @example
+   * ```ts
+   * import { EventLoop } from "@evloop/evloop";
+   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { assert, assertEquals } from "@std/assert";
+   *
+   * using loop = new EventLoop();
+   * const signals = SignalRegistry.of(loop._core);
+   * signals.add(12, new SignalCallback(() => {}, []));
+   * signals.add(12, { deliver() {}, drop() {}, standalone: true });
+   * assert(signals.removeHandlers(12));
+   * assertEquals(signals.count(12), 1);
+   * signals.clear();
+   * ```
+   *
+   * @returns Whether a watch was removed.
+   */
+  removeHandlers(signo: number): boolean {
+    const handlers = this.#watches.get(signo)?.filter((w) => !w.standalone) ?? [];
+    for (const w of handlers) this.remove(signo, w);
+    return handlers.length > 0;
   }
 
   /**

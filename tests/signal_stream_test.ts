@@ -159,3 +159,32 @@ test("EventLoop.signals(): a reader waiting keeps run() going; using ends the it
   assertEquals(pid, process.pid);
   assert(!SignalRegistry.of(loop._core).has(SIGUSR2));
 });
+
+eachLoop(
+  test,
+  "signals() lives beside signal handlers: adding, replacing and removing them leaves it",
+  async (s) => {
+    const got = await s.during(async () => {
+      const it = s.loop.signals("SIGUSR2");
+      const handled: string[] = [];
+      const raw = s.raw;
+      if (raw instanceof EventLoop) {
+        raw.addSignalHandler("SIGUSR2", () => handled.push("a"));
+      } else {
+        raw.addSignalHandler("SIGUSR2", () => handled.push("a"));
+        raw.addSignalHandler("SIGUSR2", () => handled.push("b")); // replaces "a" only
+      }
+      process.kill(process.pid, "SIGUSR2");
+      const first = await it.next();
+      assert(raw.removeSignalHandler("SIGUSR2"));
+      assert(!raw.removeSignalHandler("SIGUSR2"));
+      process.kill(process.pid, "SIGUSR2");
+      const second = await it.next();
+      await it.return();
+      return { first: first.value!.signo, second: second.value!.signo, handled };
+    });
+    assertEquals([got.first, got.second], [SIGUSR2, SIGUSR2]);
+    assertEquals(got.handled, [s.raw instanceof EventLoop ? "a" : "b"]);
+    assertEquals(lib.el_signal_installed(SIGUSR2), 0);
+  },
+);
