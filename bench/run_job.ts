@@ -68,8 +68,9 @@ async function serve(job: Job, root: string, loadgen: string, timeoutMs: number)
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${what}: no port after 10 s\n${err}`)),
-        10_000,
+        () => reject(new Error(`${what}: no port after 30 s\n${err}`)),
+        // Generous: a loaded machine starts a runtime and its Workers slowly.
+        30_000,
       );
       server.stdout!.on("data", (d) => {
         out += d;

@@ -23,19 +23,32 @@ export function serveEcho(loop: EventLoop, listener: number): void {
     pending.delete(c);
     loop.removeWriter(c);
   };
+  const drop = (c: number) => {
+    if (pending.has(c)) loop.removeWriter(c);
+    pending.delete(c);
+    loop.removeReader(c);
+    fd.close(c);
+  };
   const onData = (c: number) => {
-    const n = fd.read(c, buf);
+    let n: number | null;
+    try {
+      n = fd.read(c, buf);
+    } catch {
+      // ECONNRESET once the load generator exits: not the server's error.
+      return drop(c);
+    }
     if (n === null) return;
-    if (n === 0 || pending.has(c)) {
-      if (n === 0) {
-        if (pending.has(c)) loop.removeWriter(c);
-        pending.delete(c);
-        loop.removeReader(c);
-        fd.close(c);
-      } else pending.set(c, concat(pending.get(c)!, buf.subarray(0, n)));
+    if (n === 0) return drop(c);
+    if (pending.has(c)) {
+      pending.set(c, concat(pending.get(c)!, buf.subarray(0, n)));
       return;
     }
-    const w = fd.write(c, buf.subarray(0, n)) ?? 0;
+    let w: number;
+    try {
+      w = fd.write(c, buf.subarray(0, n)) ?? 0;
+    } catch {
+      return drop(c); // EPIPE, ECONNRESET: the peer is gone
+    }
     if (w < n) {
       pending.set(c, buf.slice(w, n));
       loop.addWriter(c, flush, c);

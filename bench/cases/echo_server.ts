@@ -2,7 +2,9 @@
  * Echo server for the echo case, driven by bench/c/loadgen in another
  * process. Variants: evloop `exclusive`, evloop `hosted`, and `native`
  * (the runtime's own server: `Deno.listen` or `Bun.listen`).
- * Usage: echo_server.ts VARIANT; prints {"port": N} and serves until killed.
+ * Usage: echo_server.ts VARIANT [EXIT_MS]; prints {"port": N} and serves
+ * until killed, or (evloop variants) for EXIT_MS, then exits normally, so
+ * a `--cpu-prof` run writes its profile.
  *
  * @module
  */
@@ -17,6 +19,8 @@ function evloop(mode: Mode): Promise<void> {
   const listener = fd.tcpListen("127.0.0.1", 0, { backlog: 4096 });
   serveEcho(loop, listener);
   emit({ port: fd.localPort(listener) });
+  const exitMs = Number(args[1]);
+  if (exitMs > 0) loop.callLater(exitMs, () => loop.stop());
   return loop.runForever();
 }
 
