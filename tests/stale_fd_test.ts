@@ -5,6 +5,9 @@ import { EventLoop, fd, IOLoop, SystemError } from "@evloop/evloop";
 import { assert, assertEquals, assertFalse } from "@std/assert";
 import { backend, test } from "./_harness.ts";
 import { libc } from "./_libc.ts";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { libraryPath } from "../ffi/load.ts";
 
 const one = new Uint8Array([1]);
 
@@ -305,4 +308,13 @@ test("Handler.cancel() of a reader whose fd was closed and reused reports ENOENT
   fd.close(r);
   fd.close(w);
   cleanup();
+});
+
+test("el_poller_ctl natively: retries, failed DEL, CHECK, own fds refused, orphans dropped while another thread closes fds", () => {
+  // tests/c/stale_fd.c, also run under ASan and TSan by scripts/ci.
+  const path = libraryPath.replace(/libevloop\.(so|dylib)$/, "evloop_test_stale_fd");
+  if (!existsSync(path)) throw new Error(`${path} is missing: build with \`npm run build\``);
+  const r = spawnSync(path, [], { encoding: "utf8", timeout: 60_000 });
+  assertEquals(r.status, 0, `${r.stdout}${r.stderr}`);
+  assert(r.stdout.includes("all ok"), r.stdout);
 });
