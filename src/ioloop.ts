@@ -19,7 +19,7 @@ import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
 import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { Watch } from "./watch.ts";
+import { liveWatchOf, Watch } from "./watch.ts";
 
 export { type IOEvent, IOEvents } from "./io_events.ts";
 
@@ -460,12 +460,10 @@ export class IOLoop {
     checkEvents(events, action);
     checkCallback(handler, `add handler for fd ${fd}`);
     const core = this.#core;
-    if (core.watchOf(fd) !== undefined) {
-      // A handler whose fd was closed behind the loop's back (its number
-      // maybe reused) is dropped; a live one stays (turbo: false).
-      if (!core.isStale(fd)) return false;
-      core.forget(fd);
-    }
+    // A handler whose fd was closed behind the loop's back (its number
+    // maybe reused) is dropped, and so are settled readable() waits; a live
+    // one stays (turbo: false).
+    if (liveWatchOf(core, fd) !== undefined) return false;
     const watch = new HandlerWatch(fd);
     const call = arg === undefined
       ? () => {
