@@ -3,7 +3,7 @@
  *
  * ```sh
  * deno run --allow-ffi cli.ts doctor
- * bun cli.ts demo
+ * bun cli.ts demo --list
  * ```
  *
  * @module
@@ -14,7 +14,11 @@ const USAGE = `Usage: cli.ts <command>
 
 Commands:
   doctor              print the runtime, the shim's path, the backend and the kernel
-  demo [--exclusive]  run a short echo-server demonstration on 127.0.0.1
+  demo [step...]      a tour of what only evloop does, live on this machine
+                      (a pty device, inotify, a PRI file, a signal's sender,
+                      calls from Workers and C threads, netlink and tun)
+       --list         name the steps
+       --exclusive    run the steps' loops in exclusive mode (default: hosted)
   bench [--quick]     run the benchmark suite (see bench/)`;
 
 async function loadEvloop(): Promise<typeof import("./mod.ts")> {
@@ -40,9 +44,40 @@ async function doctor(): Promise<void> {
 
 async function demo(args: string[]): Promise<void> {
   await loadEvloop();
-  const { runDemo } = await import("./src/demo.ts");
-  const echoed = await runDemo({ mode: args.includes("--exclusive") ? "exclusive" : "hosted" });
-  if (echoed !== 3) process.exit(1);
+  const { runTour, tourSteps } = await import("./src/demo.ts");
+  // --origin=<epoch ms> (not in the usage): the netns step's child stamps
+  // its lines on its parent's clock.
+  const origin = args.find((arg) => arg.startsWith("--origin="))?.slice("--origin=".length);
+  const flags = args.filter((arg) => arg.startsWith("-") && !arg.startsWith("--origin="));
+  const unknown = flags.find((flag) => !["--list", "--exclusive"].includes(flag));
+  if (unknown !== undefined) {
+    console.error(`Unknown demo option "${unknown}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (flags.includes("--list")) {
+    for (const { name, title } of tourSteps()) console.log(`${name.padEnd(8)} ${title}`);
+    return;
+  }
+  if (origin !== undefined && !Number.isFinite(Number(origin))) {
+    console.error(`--origin must be milliseconds since the epoch, got "${origin}"`);
+    process.exit(2);
+  }
+  const names = args.filter((arg) => !arg.startsWith("-"));
+  const known = tourSteps().map((step) => step.name);
+  const wrong = names.find((name) => !known.includes(name));
+  if (wrong !== undefined) {
+    console.error(`Unknown demo step "${wrong}": the steps are ${known.join(", ")}`);
+    process.exit(2);
+  }
+  const mode = flags.includes("--exclusive") ? "exclusive" : "hosted";
+  const outcomes = await runTour({
+    names,
+    mode,
+    origin: origin === undefined ? undefined : Number(origin),
+  });
+  // Exit explicitly: a Worker's teardown or a child's pipe must not keep
+  // the process up once the tour is over.
+  process.exit(outcomes.some((o) => o.status === "failed") ? 1 : 0);
 }
 
 const [command, ...args] = process.argv.slice(2);

@@ -120,11 +120,14 @@ int32_t el_loop_park(int32_t id, double timeout_ms);
  * frees a Worker's JSCallbacks with its VM, a few ms before the thread
  * exits and the loops close): writes into out[0] a token naming the
  * calling thread and into out[1] the address of a function
- * void release(void *token, void *ctx), which disarms the wakers of every
- * loop that thread opened and frees the token. Meant for the runtime's
- * "external buffer freed" hook (Bun: toArrayBuffer's deallocator), which
- * runs as the VM is torn down. The one ABI entry that hands out
- * addresses, as only such a hook can take them. Returns 0 or -ENOMEM. */
+ * void release(void *token, void *ctx), to be called once, from any
+ * thread: it disarms the wakers of every loop that thread opened (if the
+ * thread still runs; its loops close when it ends) and lets the token go.
+ * Meant for the runtime's "external buffer freed" hook (Bun:
+ * toArrayBuffer's deallocator), which runs as the VM is torn down. The one
+ * ABI entry that hands out addresses, as only such a hook can take them.
+ * Returns 0, -EEXIST if the thread has its token already (one disarms
+ * all its loops), or -ENOMEM. */
 int32_t el_thread_teardown_hook(uint64_t *out);
 
 /* ---- inbox.c: cross-thread calls --------------------------------------- */

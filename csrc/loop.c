@@ -53,33 +53,67 @@ static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static int exit_key_ok;
 
+/* The thread teardown hook's token (el_thread_teardown_hook), shared by
+ * the thread (until it ends) and the runtime's buffer (until freed): the
+ * last of the two frees it. owner_gone, under table_mu, keeps a release
+ * that comes after the thread ended from disarming a new thread that got
+ * the same pthread_t. */
+struct thread_token {
+  pthread_t owner;
+  int owner_gone;
+  atomic_int refs;
+};
+
+static __thread struct thread_token *thread_token;
+
+static void unref_token(struct thread_token *token) {
+  if (atomic_fetch_sub(&token->refs, 1) == 1)
+    free(token);
+}
+
+/* The ids of the open loops `owner` opened, under table_mu. */
+static int owned_loops(pthread_t owner, int32_t *ids) {
+  int i, n = 0;
+  for (i = 0; i < EL_MAX_LOOPS; i++)
+    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, owner))
+      ids[n++] = loops[i].id;
+  return n;
+}
+
 static void close_thread_loops(void *mark) {
   int32_t ids[EL_MAX_LOOPS];
-  pthread_t self = pthread_self();
-  int i, n = 0;
+  struct thread_token *token = thread_token;
+  int i, n;
 
   (void)mark;
   pthread_mutex_lock(&table_mu);
-  for (i = 0; i < EL_MAX_LOOPS; i++)
-    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, self))
-      ids[n++] = loops[i].id;
+  if (token != NULL)
+    token->owner_gone = 1;
+  n = owned_loops(pthread_self(), ids);
   pthread_mutex_unlock(&table_mu);
+  if (token != NULL) {
+    thread_token = NULL;
+    unref_token(token);
+  }
   /* -ESTALE: another thread closed it meanwhile, which is as good. */
   for (i = 0; i < n; i++)
     el_loop_close(ids[i]);
 }
 
-/* Disarms the wakers of the loops `owner` opened: their waiter threads
- * call nothing any more (the loops stay open until the thread ends). */
-static void disarm_thread_loops(pthread_t owner) {
+/* Disarms the wakers of the loops the token's thread opened, unless that
+ * thread is gone (its loops are closed already): their waiter threads call
+ * nothing any more; the loops stay open until the thread ends. Then drops
+ * the buffer's reference. Runs wherever the runtime frees the buffer. */
+static void release_thread_token(void *bytes, void *ctx) {
+  struct thread_token *token = bytes;
   int32_t ids[EL_MAX_LOOPS];
   struct el_loop *loop;
   int i, n = 0;
 
+  (void)ctx;
   pthread_mutex_lock(&table_mu);
-  for (i = 0; i < EL_MAX_LOOPS; i++)
-    if (atomic_load(&loops[i].gen) != 0 && pthread_equal(loops[i].owner, owner))
-      ids[n++] = loops[i].id;
+  if (!token->owner_gone)
+    n = owned_loops(token->owner, ids);
   pthread_mutex_unlock(&table_mu);
   for (i = 0; i < n; i++) {
     loop = loop_acquire(ids[i]);
@@ -90,28 +124,26 @@ static void disarm_thread_loops(pthread_t owner) {
     pthread_mutex_unlock(&loop->mu);
     loop_release(loop);
   }
+  unref_token(token);
 }
 
-/* The thread teardown hook (el_thread_teardown_hook): `bytes` is the
- * token naming the thread. */
-struct thread_token {
-  pthread_t owner;
-};
-
-static void release_thread_token(void *bytes, void *ctx) {
-  struct thread_token *token = bytes;
-
-  (void)ctx;
-  disarm_thread_loops(token->owner);
-  free(token);
-}
+static void watch_thread_exit(void);
 
 int32_t el_thread_teardown_hook(uint64_t *out) {
-  struct thread_token *token = malloc(sizeof(*token));
+  struct thread_token *token;
 
+  /* One per thread: it disarms every loop of the thread. */
+  if (thread_token != NULL)
+    return -EEXIST;
+  token = malloc(sizeof(*token));
   if (token == NULL)
     return -ENOMEM;
   token->owner = pthread_self();
+  token->owner_gone = 0;
+  atomic_store(&token->refs, 2);
+  thread_token = token;
+  /* The exit destructor marks the token, loops or not. */
+  watch_thread_exit();
   out[0] = (uint64_t)(uintptr_t)token;
   out[1] = (uint64_t)(uintptr_t)release_thread_token;
   return 0;

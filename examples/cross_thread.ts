@@ -18,8 +18,24 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
-async function throughput(workers: number, count: number): Promise<void> {
-  const loop = new EventLoop();
+/** What a throughput run saw. */
+export interface ThroughputReport {
+  workers: number;
+  calls: number;
+  ms: number;
+  /** Whether each Worker's calls arrived in the order it posted them. */
+  inOrder: boolean;
+  /** Posts refused because the inbox was full, and retried. */
+  refused: number;
+}
+
+/** `workers` Workers post `count` calls each into one loop. */
+export async function throughput(
+  workers: number,
+  count: number,
+  mode: Mode = "hosted",
+): Promise<ThroughputReport> {
+  const loop = new EventLoop({ mode });
   const next = new Array<number>(workers).fill(0);
   let received = 0;
   let ordered = true;
@@ -40,14 +56,20 @@ async function throughput(workers: number, count: number): Promise<void> {
   const retries = (await Promise.all(refused)).reduce((a, b) => a + b, 0);
   pool.forEach((w) => w.terminate());
   loop.destroy();
-  console.log(
-    `${runtime}: ${workers} Workers x ${count} posts: ${ms.toFixed(0)} ms, ` +
-      `${Math.round((workers * count) / (ms / 1000))} calls/s, in order: ${ordered}, ` +
-      `refused and retried: ${retries}`,
-  );
+  return { workers, calls: received, ms, inOrder: ordered, refused: retries };
 }
 
-async function latency(mode: Mode, samples: number): Promise<void> {
+/** Wake latencies of a parked loop, in microseconds. */
+export interface LatencyReport {
+  mode: Mode;
+  samples: number;
+  medianUs: number;
+  p90Us: number;
+  p99Us: number;
+}
+
+/** `samples` posts from one Worker, each after the loop went idle. */
+export async function latency(mode: Mode, samples: number): Promise<LatencyReport> {
   const loop = new EventLoop({ mode });
   const us: number[] = [];
   loop.expose("ping", (sentAt: number) => {
@@ -59,13 +81,28 @@ async function latency(mode: Mode, samples: number): Promise<void> {
   await loop.runForever();
   worker.terminate();
   loop.destroy();
-  console.log(
-    `${runtime}: idle wake latency (${mode}, ${samples} posts from a Worker): ` +
-      `median ${percentile(us, 0.5).toFixed(0)} us, p90 ${percentile(us, 0.9).toFixed(0)} us, ` +
-      `p99 ${percentile(us, 0.99).toFixed(0)} us`,
-  );
+  return {
+    mode,
+    samples,
+    medianUs: percentile(us, 0.5),
+    p90Us: percentile(us, 0.9),
+    p99Us: percentile(us, 0.99),
+  };
 }
 
-await throughput(4, 100_000);
-await latency("hosted", 300);
-await latency("exclusive", 300);
+if (import.meta.main) {
+  const t = await throughput(4, 100_000);
+  console.log(
+    `${runtime}: ${t.workers} Workers x ${t.calls / t.workers} posts: ${t.ms.toFixed(0)} ms, ` +
+      `${Math.round(t.calls / (t.ms / 1000))} calls/s, in order: ${t.inOrder}, ` +
+      `refused and retried: ${t.refused}`,
+  );
+  for (const mode of ["hosted", "exclusive"] as const) {
+    const l = await latency(mode, 300);
+    console.log(
+      `${runtime}: idle wake latency (${mode}, ${l.samples} posts from a Worker): ` +
+        `median ${l.medianUs.toFixed(0)} us, p90 ${l.p90Us.toFixed(0)} us, ` +
+        `p99 ${l.p99Us.toFixed(0)} us`,
+    );
+  }
+}

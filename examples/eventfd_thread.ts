@@ -3,7 +3,7 @@
 // work done on its own threads. Counter mode sums every value written;
 // semaphore mode hands them out one at a time.
 //   deno run --allow-ffi examples/eventfd_thread.ts   |   bun examples/eventfd_thread.ts
-import { EventLoop, fd, NativeLibrary } from "../mod.ts";
+import { EventLoop, type EventLoopOptions, fd, NativeLibrary } from "../mod.ts";
 
 const EFD_SEMAPHORE = 0o1;
 const EFD_NONBLOCK = 0o4000;
@@ -22,7 +22,8 @@ export interface EventfdReport {
   producerWaits: number;
 }
 
-function producerPath(): string {
+/** The native producer library CMake builds beside the shim. */
+export function producerPath(): string {
   const url = new URL("../build/libevloop_eventfd_producer.so", import.meta.url);
   return decodeURIComponent(url.pathname);
 }
@@ -35,6 +36,7 @@ export async function runEventfd(
   mode: "counter" | "semaphore",
   threads: number,
   perThread: number,
+  options: { mode?: EventLoopOptions["mode"] } = {},
 ): Promise<EventfdReport> {
   using libc = NativeLibrary.open("libc.so.6", {
     eventfd: { parameters: ["u32", "i32"], result: "i32", errno: true },
@@ -52,7 +54,7 @@ export async function runEventfd(
   const bytes = new Uint8Array(value.buffer);
   let total = 0;
   let reads = 0;
-  using loop = new EventLoop();
+  using loop = new EventLoop({ mode: options.mode });
   loop.addReader(efd, () => {
     // Drain what is there now; null (EAGAIN) means the counter is zero.
     for (let i = 0; i < 1024; i++) {

@@ -1,8 +1,8 @@
 // inotify: watch a directory while 1,000 files are created, modified,
 // renamed and deleted, then the directory itself is removed. Every record
 // is parsed, renames are paired by cookie, and IN_IGNORED comes last.
-//   deno run --allow-ffi --allow-read --allow-write examples/inotify.ts   |   bun examples/inotify.ts
-import { EventLoop, fd, NativeLibrary } from "../mod.ts";
+//   deno run --allow-ffi --allow-read --allow-write --allow-env examples/inotify.ts   |   bun examples/inotify.ts
+import { EventLoop, type EventLoopOptions, fd, NativeLibrary } from "../mod.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,7 +50,8 @@ const NAMES: [number, string][] = [
   [IN_IGNORED, "IGNORED"],
 ];
 
-function kind(mask: number): string {
+/** The names of the bits of `mask`: "CREATE", "MOVED_FROM", ... */
+export function kind(mask: number): string {
   const names = NAMES.filter(([bit]) => (mask & bit) !== 0).map(([, name]) => name);
   return names.join("|") || `0x${mask.toString(16)}`;
 }
@@ -77,12 +78,24 @@ export function parseRecords(buf: Uint8Array, n: number): InotifyRecord[] {
   return out;
 }
 
+/** How to run: the loop's mode, and who hears each read (the demo's tour). */
+export interface InotifyOptions {
+  mode?: EventLoopOptions["mode"];
+  /** Called with the directory watched, before anything happens in it. */
+  onWatch?: (dir: string) => void;
+  /** Called with the records of each read of the inotify fd, as they arrive. */
+  onRead?: (records: InotifyRecord[]) => void;
+}
+
 /**
  * Creates, modifies, renames and deletes `count` files in a new temporary
  * directory, one phase per loop iteration, then removes the directory.
  * Checks the exact records of every file.
  */
-export async function runInotify(count: number): Promise<InotifyReport> {
+export async function runInotify(
+  count: number,
+  options: InotifyOptions = {},
+): Promise<InotifyReport> {
   using libc = NativeLibrary.open("libc.so.6", {
     inotify_init1: { parameters: ["i32"], result: "i32", errno: true },
     inotify_add_watch: { parameters: ["i32", "cstring", "u32"], result: "i32", errno: true },
@@ -102,6 +115,7 @@ export async function runInotify(count: number): Promise<InotifyReport> {
   const ino = must(c.inotify_init1(IN_NONBLOCK | IN_CLOEXEC), "inotify_init1");
   const mask = IN_CREATE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_DELETE_SELF;
   const wd = must(c.inotify_add_watch(ino, dir, mask), "inotify_add_watch");
+  options.onWatch?.(dir);
 
   const writeFile = (path: string, flags: number, text: string) => {
     const file = must(c.open(path, O_WRONLY | O_CLOEXEC | flags, 0o644), `open ${path}`);
@@ -131,12 +145,14 @@ export async function runInotify(count: number): Promise<InotifyReport> {
   const records: InotifyRecord[] = [];
   const buf = new Uint8Array(64 * 1024);
   let reads = 0;
-  using loop = new EventLoop();
+  using loop = new EventLoop({ mode: options.mode });
   loop.addReader(ino, () => {
     const n = fd.read(ino, buf);
     if (n === null) return; // spurious wake-up
     reads++;
-    for (const record of parseRecords(buf, n)) {
+    const read = parseRecords(buf, n);
+    options.onRead?.(read);
+    for (const record of read) {
       if (record.mask & IN_Q_OVERFLOW) throw new Error("the inotify queue overflowed");
       records.push(record);
       if (record.mask & IN_IGNORED) loop.removeReader(ino); // the watch is gone

@@ -163,7 +163,10 @@ function runIp(commands: string[]): Promise<void> {
  * Makes veth pair ev0/ev1, adds `count` addresses to ev0 and removes them,
  * deletes the pair; checks every event on a route-netlink socket.
  */
-export async function runNetlink(count: number): Promise<NetlinkReport> {
+export async function runNetlink(
+  count: number,
+  options: { onEvent?: (event: RouteEvent) => void } = {},
+): Promise<NetlinkReport> {
   if (!inPrivateNetns()) throw new Error("refusing to change the host's network: use unshare -n");
   const address = (i: number) => `10.77.${Math.floor(i / 250)}.${(i % 250) + 1}`;
   const commands = [
@@ -209,6 +212,7 @@ export async function runNetlink(count: number): Promise<NetlinkReport> {
     report.reads++;
     for (const event of parseRouteMessages(buf, n)) {
       report.messages++;
+      options.onEvent?.(event);
       switch (event.type) {
         case "NEWADDR":
           if (added.has(event.address!)) fail(`${event.address} added twice`);

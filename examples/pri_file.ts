@@ -149,6 +149,15 @@ export interface PriReport {
   notifications: number;
 }
 
+/** How to run: the loop's mode, and who hears each change (the demo's tour). */
+export interface CgroupOptions {
+  mode?: "hosted" | "exclusive";
+  /** Called with the cgroup made, before the first step. */
+  onCgroup?: (dir: string) => void;
+  /** Called with each new state, and what was done to cause it. */
+  onChange?: (state: string, cause: string) => void;
+}
+
 function state(text: string): string {
   const fields = Object.fromEntries(text.trim().split("\n").map((l) => l.split(" ")));
   return `populated ${fields.populated} frozen ${fields.frozen}`;
@@ -158,24 +167,39 @@ function state(text: string): string {
  * `rounds` times: move a `sleep` into a new cgroup, freeze, thaw, kill it.
  * Each step starts once the previous change was seen through PRI.
  */
-export async function runCgroupEvents(rounds: number): Promise<PriReport> {
+export async function runCgroupEvents(
+  rounds: number,
+  options: CgroupOptions = {},
+): Promise<PriReport> {
   const root = cgroup2Root();
   if (root === null) throw new Error("no cgroup v2 hierarchy is mounted");
   const dir = join(root, `evloop-example-${process.pid}`);
   mkdirSync(dir);
-  using loop = new EventLoop();
+  options.onCgroup?.(dir);
+  using loop = new EventLoop({ mode: options.mode });
   const report: PriReport = { states: [], notifications: 0 };
   let child: ReturnType<typeof spawn> | undefined;
+  let cause = "";
   const steps: [string, () => void][] = [];
   for (let r = 0; r < rounds; r++) {
     steps.push(
       ["populated 1 frozen 0", () => {
         child = spawn("sleep", ["60"], { stdio: "ignore" });
         writeFileSync(join(dir, "cgroup.procs"), `${child.pid}\n`);
+        cause = `sleep (pid ${child.pid}) moved in`;
       }],
-      ["populated 1 frozen 1", () => writeFileSync(join(dir, "cgroup.freeze"), "1\n")],
-      ["populated 1 frozen 0", () => writeFileSync(join(dir, "cgroup.freeze"), "0\n")],
-      ["populated 0 frozen 0", () => child!.kill("SIGKILL")],
+      ["populated 1 frozen 1", () => {
+        writeFileSync(join(dir, "cgroup.freeze"), "1\n");
+        cause = "cgroup.freeze <- 1";
+      }],
+      ["populated 1 frozen 0", () => {
+        writeFileSync(join(dir, "cgroup.freeze"), "0\n");
+        cause = "cgroup.freeze <- 0";
+      }],
+      ["populated 0 frozen 0", () => {
+        child!.kill("SIGKILL");
+        cause = "sleep killed";
+      }],
     );
   }
   const expected = steps.map(([after]) => after);
@@ -193,6 +217,7 @@ export async function runCgroupEvents(rounds: number): Promise<PriReport> {
     if (now === last) return; // notified, but no field we track changed
     report.states.push(now);
     last = now;
+    options.onChange?.(now, cause);
     if (now !== expected[done]) {
       failure = new Error(`cgroup.events: ${now} after step ${done}, expected ${expected[done]}`);
       return stop();

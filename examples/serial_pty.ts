@@ -4,8 +4,9 @@
 // client sends 10,000 commands and checks every answer. Both sides write
 // until the kernel's buffer is full, then wait for writability. Finally
 // each side hangs up once and the other side sees it.
-//   deno run --allow-ffi --allow-read --allow-write examples/serial_pty.ts   |   bun examples/serial_pty.ts
-import { EventLoop, fd, NativeLibrary, SystemError } from "../mod.ts";
+// (Deno opens /dev/pts/N only with -A: "Requires all access".)
+//   deno run -A examples/serial_pty.ts   |   bun examples/serial_pty.ts
+import { EventLoop, type EventLoopOptions, fd, NativeLibrary, SystemError } from "../mod.ts";
 import { closeSync, constants, openSync } from "node:fs";
 
 const O_RDWR = 2;
@@ -203,12 +204,19 @@ async function runChecked(loop: EventLoop): Promise<void> {
   if (failure) throw failure.error;
 }
 
+/** How to run: the loops' mode, and where to say what happens (the demo's tour). */
+export interface SerialOptions {
+  mode?: EventLoopOptions["mode"];
+  /** Called with a line at each milestone (pty opened, first answer, hang-ups). */
+  log?: (line: string) => void;
+}
+
 /**
  * Sends `count` commands from the client and checks every answer; then the
  * device hangs up (client sees it), and on a second pty the client hangs
  * up (device sees it).
  */
-export async function runSerial(count: number): Promise<SerialReport> {
+export async function runSerial(count: number, options: SerialOptions = {}): Promise<SerialReport> {
   const report: SerialReport = {
     commands: count,
     answersChecked: 0,
@@ -219,16 +227,23 @@ export async function runSerial(count: number): Promise<SerialReport> {
     deviceSawHangup: "",
     raw: false,
   };
-  await exchange(count, report);
-  await clientHangsUp(report);
+  const log = options.log ?? (() => {});
+  await exchange(count, report, options.mode, log);
+  await clientHangsUp(report, options.mode, log);
   return report;
 }
 
 /** `count` commands and answers, then the device hangs up. */
-async function exchange(count: number, report: SerialReport): Promise<void> {
-  using loop = new EventLoop();
+async function exchange(
+  count: number,
+  report: SerialReport,
+  mode: SerialOptions["mode"],
+  log: (line: string) => void,
+): Promise<void> {
+  using loop = new EventLoop({ mode });
   const pty = openPty();
   report.raw = isRaw(pty.slave);
+  log(`pty ${pty.path} opened as a program opens /dev/ttyUSB0; raw mode: ${report.raw}`);
   const device = startDevice(loop, pty.slave, () => {
     throw new Error("device: the client hung up early");
   });
@@ -242,6 +257,7 @@ async function exchange(count: number, report: SerialReport): Promise<void> {
     if (n === 0 || n === "EIO") {
       if (expecting <= count) throw new Error(`client: hang-up after ${expecting} answers`);
       report.clientSawHangup = n === 0 ? "EOF" : "EIO";
+      log(`client read ${report.clientSawHangup}: it sees the device hang up`);
       client.stop();
       loop.removeReader(pty.master);
       return;
@@ -250,6 +266,7 @@ async function exchange(count: number, report: SerialReport): Promise<void> {
       if (expecting === count) {
         if (line !== "BYE") throw new Error(`client: expected BYE, got ${line}`);
         expecting++;
+        log(`client <- BYE; the device hangs up (closes ${pty.path})`);
         // The device hangs up: it stops and closes its end.
         device.stop();
         loop.removeReader(pty.slave);
@@ -260,9 +277,13 @@ async function exchange(count: number, report: SerialReport): Promise<void> {
       if (line !== want) {
         throw new Error(`client: answer ${expecting} is ${line}, expected ${want}`);
       }
+      if (expecting === 0) log(`client -> "${command(0).line}"  device -> "${line}"`);
       expecting++;
       report.answersChecked++;
-      if (expecting === count) client.send("BYE\n");
+      if (expecting === count) {
+        log(`${count} answers checked; client -> BYE`);
+        client.send("BYE\n");
+      }
     }
   });
   // Everything at once: far more than the pty buffers, so writes wait.
@@ -281,11 +302,16 @@ async function exchange(count: number, report: SerialReport): Promise<void> {
 }
 
 /** One command and answer on a new pty, then the client hangs up. */
-async function clientHangsUp(report: SerialReport): Promise<void> {
-  using loop = new EventLoop();
+async function clientHangsUp(
+  report: SerialReport,
+  mode: SerialOptions["mode"],
+  log: (line: string) => void,
+): Promise<void> {
+  using loop = new EventLoop({ mode });
   const pty = openPty();
   startDevice(loop, pty.slave, (how) => {
     report.deviceSawHangup = how;
+    log(`device read ${how}: it sees the client hang up (a second pty)`);
   });
   const answers = new Lines();
   const buf = new Uint8Array(256);

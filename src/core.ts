@@ -103,6 +103,10 @@ export class LoopCore {
     // One that already left the heap (due, queued) is skipped at run time.
     if ((handler as TimerHandler).inHeap) this.#timers.noteCancelled();
     this.#weakTimers.delete(handler as TimerHandler);
+    // Cancelled from host code while parked: the park's timeout was this
+    // timer's deadline, and it may have been the last thing keeping run()
+    // going. Wake it to look again, not sleep until a deadline now void.
+    if (this.#parked) this.#nudge();
   };
 
   /**
@@ -118,6 +122,9 @@ export class LoopCore {
   release(): void {
     // clear() may have reset the count already.
     if (this.#holds > 0) this.#holds--;
+    // From host code while parked: the last hold may be gone, and a park
+    // with nothing to wait for (no timer) would never end by itself.
+    if (this.#parked) this.#nudge();
   }
 
   /** Live timers (not cancelled, not fired). */

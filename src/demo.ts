@@ -1,127 +1,160 @@
 /**
- * The demo behind `cli.ts demo` (`npm start`): an echo server on raw
- * sockets through `addReader`/`addWriter`, a client, a few timers, a line
- * per event. Everything runs on 127.0.0.1 and ends by itself.
+ * The tour behind `cli.ts demo` (`npm start`): one short step per job that
+ * Deno and Bun cannot do alone (a serial device on a pty, inotify, a PRI
+ * file, a signal's sender, calls from other threads, a tun device and
+ * netlink), each live on this machine. A step prints what happened with
+ * the time since it began, or says plainly why it was skipped. The steps
+ * themselves are in `demo_steps.ts`.
  *
  * @module
  */
-import { EventLoop } from "./event_loop.ts";
 import type { Mode } from "./drivers.ts";
-import * as fd from "./fd.ts";
 import { info } from "./info.ts";
+import { STEPS } from "./demo_steps.ts";
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** What a step gets to run with. */
+export interface StepContext {
+  /** The mode of the loops the step makes. */
+  mode: Mode;
+  /**
+   * Prints one line of what happened, stamped with the milliseconds since
+   * the step began (or `atMs`, for a line relayed from a child process).
+   */
+  say(line: string, atMs?: number): void;
+  /** When the step began, in milliseconds since the epoch (for a child's clock). */
+  startedAt: number;
+}
+
+/** One step of the tour. */
+export interface Step {
+  /** What `cli.ts demo <name>` calls it. */
+  name: string;
+  /** One line: what it shows. */
+  title: string;
+  /** Why it cannot run here (not root, no cgroup2 mount ...), or null. */
+  unavailable(): Promise<string | null>;
+  /** Runs it; resolves with a one-line summary of what was checked. */
+  run(context: StepContext): Promise<string>;
+}
+
+/** How one step ended. */
+export interface StepOutcome {
+  name: string;
+  status: "ok" | "skipped" | "failed";
+  /** The summary, the reason for the skip, or the error's message. */
+  detail: string;
+  ms: number;
+}
+
+/** Options of {@linkcode runTour}. */
+export interface TourOptions {
+  /** The steps to run, by name; all of them when empty or absent. */
+  names?: string[];
+  /**
+   * The mode of the steps' loops.
+   *
+   * @default {"hosted"}
+   */
+  mode?: Mode;
+  /**
+   * Where the lines go.
+   *
+   * @default {console.log}
+   */
+  log?: (line: string) => void;
+  /**
+   * When the steps' clocks start, in milliseconds since the epoch: a child
+   * that runs a step for its parent (netns) stamps its lines on the
+   * parent's clock. Default: when each step begins.
+   */
+  origin?: number;
+}
 
 /**
- * Runs the demo; resolves with the number of messages echoed.
+ * The steps of the tour, in order: their names and titles.
  *
  * @example
  * ```ts
- * import { runDemo } from "./demo.ts";
- * import { assertEquals } from "@std/assert";
+ * import { tourSteps } from "./demo.ts";
+ * import { assert } from "@std/assert";
  *
- * assertEquals(await runDemo({ log: () => {} }), 3);
+ * assert(tourSteps().some((step) => step.name === "serial"));
  * ```
  */
-export async function runDemo(
-  options: { mode?: Mode; log?: (line: string) => void } = {},
-): Promise<number> {
+export function tourSteps(): { name: string; title: string }[] {
+  return STEPS.map(({ name, title }) => ({ name, title }));
+}
+
+const stamp = (ms: number) => `${ms.toFixed(1).padStart(8)} ms`;
+
+/**
+ * Runs the tour (or the steps named), printing each step as it goes;
+ * resolves with how each ended. A step that fails is reported and the tour
+ * goes on.
+ *
+ * @example Listing, then running one step quietly
+ * ```ts
+ * import { runTour } from "./demo.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const [outcome] = await runTour({ names: ["signal"], log: () => {} });
+ * assertEquals(outcome.name, "signal");
+ * ```
+ *
+ * @throws {RangeError} For a name that is not a step's.
+ */
+export async function runTour(options: TourOptions = {}): Promise<StepOutcome[]> {
   const log = options.log ?? console.log;
   const mode = options.mode ?? "hosted";
-  const loop = new EventLoop({ mode });
-  const start = loop.time();
-  const say = (line: string) => log(`[${(loop.time() - start).toFixed(2).padStart(7)} ms] ${line}`);
+  const names = options.names ?? [];
+  for (const name of names) {
+    if (!STEPS.some((step) => step.name === name)) {
+      throw new RangeError(
+        `Unknown demo step "${name}": the steps are ${STEPS.map((s) => s.name).join(", ")}`,
+      );
+    }
+  }
+  const steps = names.length === 0 ? STEPS : STEPS.filter((step) => names.includes(step.name));
   const facts = info();
-  log(`evloop demo on ${facts.runtime} ${facts.runtimeVersion}, ${facts.backend}, ${mode} mode`);
-
-  const messages = ["hello", "from", "evloop"];
-  let echoed = 0;
-  const server = fd.tcpListen("127.0.0.1", 0);
-  const port = fd.localPort(server);
-  say(`server: listening on 127.0.0.1:${port} (fd ${server})`);
-
-  // Server: accept, then echo whatever arrives; the write side waits for
-  // writability only while it has bytes pending.
-  loop.addReader(server, () => {
-    const conn = fd.tcpAccept(server);
-    if (conn === null) return; // another accept got it: readiness can be spurious
-    say(`server: accepted a connection (fd ${conn})`);
-    loop.removeReader(server);
-    let pending = new Uint8Array(0);
-    const flush = () => {
-      const n = fd.write(conn, pending) ?? 0;
-      pending = pending.subarray(n);
-      if (pending.length === 0) loop.removeWriter(conn);
-    };
-    loop.addReader(conn, () => {
-      const buf = new Uint8Array(1024);
-      const n = fd.read(conn, buf);
-      if (n === null) return;
-      if (n === 0) {
-        say("server: the client hung up, closing");
-        fd.close(conn); // removes its watchers too
-        return;
+  log(
+    `evloop tour on ${facts.runtime} ${facts.runtimeVersion}, ${facts.backend} backend, ` +
+      `${mode} mode, ${facts.kernel}`,
+  );
+  const outcomes: StepOutcome[] = [];
+  const tourStart = performance.now();
+  for (const [i, step] of steps.entries()) {
+    log("");
+    log(`${i + 1}/${steps.length} ${step.name}: ${step.title}`);
+    let start = performance.now();
+    const say = (line: string, atMs?: number) =>
+      log(`${stamp(atMs ?? performance.now() - start)}  ${line}`);
+    let outcome: StepOutcome;
+    try {
+      const reason = await step.unavailable();
+      start = options.origin === undefined
+        ? performance.now()
+        : options.origin - performance.timeOrigin;
+      if (reason !== null) {
+        outcome = { name: step.name, status: "skipped", detail: reason, ms: 0 };
+      } else {
+        const startedAt = performance.timeOrigin + start;
+        const detail = await step.run({ mode, say, startedAt });
+        outcome = { name: step.name, status: "ok", detail, ms: performance.now() - start };
       }
-      say(`server: echoing ${n} bytes`);
-      pending = buf.slice(0, n);
-      flush();
-      if (pending.length > 0) loop.addWriter(conn, flush);
-    });
-  });
-
-  // Client: connect (non-blocking: writable means connected), then send
-  // each message 10 ms (a timer) after the previous echo came back. TCP is a
-  // stream: waiting for each echo keeps messages from merging in one read.
-  const client = fd.tcpConnect("127.0.0.1", port);
-  say(`client: connecting (fd ${client})`);
-  let received = "";
-  const sendNext = () => {
-    const text = messages[echoed];
-    loop.callLater(10, () => {
-      say(`timer: 10 ms later, client sends "${text}"`);
-      fd.write(client, encoder.encode(text));
-    });
-  };
-  loop.addWriter(client, () => {
-    loop.removeWriter(client);
-    const error = fd.socketError(client);
-    if (error !== null) throw error;
-    say("client: connected");
-    sendNext();
-  });
-  loop.addReader(client, () => {
-    const buf = new Uint8Array(1024);
-    const n = fd.read(client, buf);
-    if (n === null || n === 0) return;
-    received += decoder.decode(buf.subarray(0, n));
-    if (received.length < messages[echoed].length) return; // the rest is on its way
-    say(`client: received "${received}"`);
-    received = "";
-    echoed++;
-    if (echoed < messages.length) {
-      sendNext();
-      return;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      outcome = { name: step.name, status: "failed", detail, ms: performance.now() - start };
     }
-    say("client: all echoes back, closing");
-    guard.cancel();
-    fd.close(client);
-    fd.close(server);
-  });
-  // Never a silent hang: after 10 s, give up loudly and end the run.
-  const guard = loop.callLater(10_000, () => {
-    say("demo: no progress for 10 s, giving up");
-    for (const f of [client, server]) {
-      try {
-        fd.close(f);
-      } catch { /* closed already */ }
-    }
-    loop.stop();
-  });
-  loop.callLater(5, () => say("timer: 5 ms, the loop is idle between events"));
-
-  await loop.run();
-  say(`done: ${echoed} messages echoed, nothing left to watch, run() resolved`);
-  loop.destroy();
-  return echoed;
+    outcomes.push(outcome);
+    if (outcome.status === "skipped") log(`  skipped: ${outcome.detail}`);
+    else log(`  ${outcome.status} in ${outcome.ms.toFixed(1)} ms: ${outcome.detail}`);
+  }
+  const count = (status: StepOutcome["status"]) =>
+    outcomes.filter((o) => o.status === status).length;
+  log("");
+  log(
+    `tour: ${outcomes.length} steps in ${((performance.now() - tourStart) / 1000).toFixed(2)} s: ` +
+      `${count("ok")} ok, ${count("skipped")} skipped, ${count("failed")} failed`,
+  );
+  return outcomes;
 }

@@ -92,6 +92,23 @@ test("EventLoop hosted: a shorter timer added while parked on a long one fires f
   assertEquals(order, ["short"]);
 });
 
+test("EventLoop hosted: cancelling the last timer from the host ends a parked run() at once", async () => {
+  using loop = new EventLoop({ mode: "hosted" });
+  const last = loop.callLater(60_000, () => {});
+  setTimeout(() => last.cancel(), 10);
+  // Before the fix the park slept until the cancelled timer's deadline.
+  await within(loop.run(), 20_000, "run() to end once nothing keeps it going");
+});
+
+test("EventLoop hosted: ending a signals() iteration from the host ends a parked run() at once", async () => {
+  using loop = new EventLoop({ mode: "hosted" });
+  const arrivals = loop.signals("SIGUSR2");
+  const next = arrivals.next(); // a pending reader holds the loop
+  setTimeout(() => arrivals.return(), 10);
+  await within(loop.run(), 20_000, "run() to end once the reader is gone");
+  assertEquals((await next).done, true);
+});
+
 test("EventLoop: destroy() right after a parked run ended leaves no waiter behind", async () => {
   for (let i = 0; i < 20; i++) {
     const loop = new EventLoop({ mode: "hosted" });

@@ -5,7 +5,9 @@
  * behind once joined: the thread-exit destructor closed the loop. The
  * thread teardown hook (what Bun's ArrayBuffer deallocator calls) disarms
  * the waker: a park that ends afterwards calls nothing. A loop closed by
- * another thread while its owner exits is torn down once.
+ * another thread while its owner exits is torn down once. A token released
+ * after its thread ended disarms nothing, even when a new thread got the
+ * same pthread_t (glibc reuses them at once).
  *
  * Built as evloop_test_thread_exit (CTest); run by tests/loop_race_test.ts
  * and under ThreadSanitizer by scripts/ci/tsan.sh. */
@@ -87,6 +89,33 @@ static void *disarm_then_leave(void *arg) {
   return NULL;
 }
 
+static uint64_t old_hook[2];
+
+/* Arms the teardown hook and leaves without releasing it. */
+static void *arm_and_leave(void *arg) {
+  (void)arg;
+  CHECK(el_thread_teardown_hook(old_hook) == 0);
+  CHECK(el_thread_teardown_hook(old_hook + 0) == -EEXIST);
+  return NULL;
+}
+
+static pthread_barrier_t step;
+
+/* Opens a loop while the old token is released, then parks: its waker
+ * must still run. */
+static void *park_after_old_release(void *arg) {
+  int32_t id = el_loop_open();
+
+  (void)arg;
+  CHECK(id >= 0);
+  CHECK(el_loop_set_waker(id, waker) == 0);
+  pthread_barrier_wait(&step); /* the main thread releases the token */
+  pthread_barrier_wait(&step);
+  CHECK(el_loop_park(id, 5) == 0);
+  sleep_ms(50);
+  return NULL;
+}
+
 struct race {
   pthread_barrier_t ready;
   _Atomic int32_t id;
@@ -127,6 +156,29 @@ int main(void) {
     pthread_join(t, NULL);
   }
   CHECK(atomic_load(&waker_calls) == 0);
+  CHECK(el_loop_count() == 0);
+
+  {
+    pthread_t a, b;
+    void (*release)(void *, void *);
+    int reused;
+
+    pthread_create(&a, NULL, arm_and_leave, NULL);
+    pthread_join(a, NULL);
+    release = (void (*)(void *, void *))(uintptr_t)old_hook[1];
+    atomic_store(&waker_calls, 0);
+    pthread_barrier_init(&step, NULL, 2);
+    pthread_create(&b, NULL, park_after_old_release, NULL);
+    reused = pthread_equal(a, b);
+    pthread_barrier_wait(&step);
+    release((void *)(uintptr_t)old_hook[0], NULL);
+    pthread_barrier_wait(&step);
+    pthread_join(b, NULL);
+    pthread_barrier_destroy(&step);
+    CHECK(atomic_load(&waker_calls) == 1);
+    printf("a token released after its thread ended: the next thread's waker "
+           "still ran (same pthread_t: %s)\n", reused ? "yes" : "no");
+  }
   CHECK(el_loop_count() == 0);
 
   pthread_barrier_init(&race.ready, NULL, 2);
