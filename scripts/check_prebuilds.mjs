@@ -170,6 +170,11 @@ function checkOne(p, expected) {
   const extra = el.filter((s) => !expected.includes(s));
   if (missing.length) fail(`does not export ${missing.join(", ")}`);
   if (extra.length) fail(`exports el_* not in ffi/symbols.ts: ${extra.join(", ")}`);
+  // ELF: csrc/exports.map keeps everything but el_* local.
+  const others = exported.filter((s) => !s.startsWith("el_"));
+  if (p.format.kind === "elf" && others.length) {
+    fail(`exports more than el_*: ${others.join(", ")}`);
+  }
   const leaked = exported.filter((s) => INTERNAL.test(s));
   if (leaked.length && p.format.kind === "elf") {
     fail(`exports internal helpers: ${leaked.join(", ")}`);
@@ -247,7 +252,7 @@ export function checkPrebuilds(chosen = platforms) {
     if (f.size !== undefined) {
       console.log(
         `  size ${f.size} bytes; exports ${f.elExports} el_* (+${f.otherExports} ` +
-          `from the C runtime); imports ${f.imports}`,
+          `from zig's C runtime); imports ${f.imports}`,
       );
       console.log(`  needs ${f.needed?.join(", ")}`);
       if (f.glibcMax) console.log(`  max GLIBC_${f.glibcMax}`);

@@ -287,10 +287,32 @@ try {
   // 3. deno add npm:evloop: Deno's own npm install. A fresh publish is
   // younger than Deno's default minimum dependency age: lowered here.
   await step("deno add npm:evloop + deno run", () => {
+    // What the README says: by default a fresh publish is held back.
+    const young = project("deno-app-default-age");
+    writeFileSync(join(young, "deno.json"), "{}\n");
+    const held = run("deno", ["add", "npm:evloop"], young, env);
+    check(
+      "deno add npm:evloop of a fresh publish is refused by Deno's default minimum dependency age",
+      held.status !== 0 && /minimum dependency age/i.test(held.out),
+      held.out,
+    );
     const dir = project("deno-app");
     writeFileSync(join(dir, "deno.json"), '{ "minimumDependencyAge": 0 }\n');
     const add = run("deno", ["add", "npm:evloop"], dir, env);
     check("deno add npm:evloop", add.status === 0, add.out);
+    // Deno's cache: <DENO_DIR>/npm/<registry host>/@evloop/<platform>/
+    // holds every platform's registry.json, but a <version>/ directory (the
+    // unpacked package) only for what was installed.
+    const hosts = readdirSync(join(env.DENO_DIR, "npm"));
+    const cached = hosts.flatMap((h) => {
+      const d = join(env.DENO_DIR, "npm", h, "@evloop");
+      return existsSync(d) ? readdirSync(d).filter((p) => existsSync(join(d, p, version))) : [];
+    }).sort();
+    check(
+      `deno installed only @evloop/${platform}`,
+      JSON.stringify(cached) === JSON.stringify([platform]),
+      cached.join(", "),
+    );
     checkProgram(
       "deno run --allow-ffi main.ts (deno add)",
       run("deno", ["run", "--allow-ffi", "--min-dep-age=0", "main.ts"], dir, env),
