@@ -2,6 +2,9 @@
  * evloop: an event loop for Deno and Bun that watches raw file descriptors
  * (epoll/kqueue, timerfd, eventfd) through a small C shim loaded over FFI.
  * Two APIs over one core: `EventLoop` (evergreen) and `IOLoop` (turbo).
+ * Both also speak promises, `AbortSignal`, async iteration and Web
+ * Streams: `watch` (the fired event mask), `readable`/`writable`,
+ * `sleep`, `abortAfter`, `signals` and `streams`.
  *
  * Deno needs `--allow-ffi` only.
  *
@@ -22,6 +25,21 @@
  * loop.callLater(1, () => fd.write(w, new Uint8Array([42])));
  * await loop.run();
  * assertEquals(seen, [42]);
+ * fd.close(r);
+ * fd.close(w);
+ * ```
+ *
+ * @example Awaiting an fd, with a deadline on the loop's clock
+ * ```ts
+ * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
+ * import { assert } from "@std/assert";
+ *
+ * using loop = new EventLoop({ mode: "exclusive" });
+ * const [r, w] = fd.pipe();
+ * loop.callLater(1, () => fd.write(w, new Uint8Array([42])));
+ * const signal = loop.abortAfter(10_000);
+ * const [events] = await Promise.all([loop.readable(r, { signal }), loop.run()]);
+ * assert(events & IOEvents.READ);
  * fd.close(r);
  * fd.close(w);
  * ```

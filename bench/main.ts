@@ -10,7 +10,7 @@
  * Flags: `--quick` (tiny sizes, one round, nothing written; part of the
  * test suite), `--no-write`, `--json PATH` (results as JSON to PATH),
  * `--runtime deno|bun` (repeatable; default both), `--case ID` (repeatable),
- * `--runs N` (measured rounds, default 5).
+ * `--runs N` (measured rounds, default 3; a case may ask for fewer).
  *
  * Runs under Deno or Bun (it only uses node: modules).
  *
@@ -25,11 +25,19 @@ import { fileURLToPath } from "node:url";
 import { allCases, type Ctx, runtimeName, type Tools } from "./cases.ts";
 import { renderMarkdown } from "./report_md.ts";
 import { renderSvg } from "./report_svg.ts";
+import { curveCases, renderCurveSvg } from "./report_curves.ts";
 import { type CaseResult, type Results, summarizeCase } from "./results.ts";
 import { runJob } from "./run_job.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const C_PROGRAMS = ["bench_pingpong", "bench_echo_server", "bench_loadgen", "bench_http_server"];
+const C_PROGRAMS = [
+  "bench_pingpong",
+  "bench_echo_server",
+  "bench_loadgen",
+  "bench_http_server",
+  "bench_bulk",
+  "bench_timers",
+];
 
 interface Options {
   quick: boolean;
@@ -41,7 +49,7 @@ interface Options {
 }
 
 function parse(args: string[]): Options {
-  const o: Options = { quick: false, write: true, runtimes: [], runs: 5 };
+  const o: Options = { quick: false, write: true, runtimes: [], runs: 3 };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const [flag, inline] = a.includes("=") ? a.split(/=(.*)/s) : [a, undefined];
@@ -89,6 +97,11 @@ function ensureBuilt(build: string): void {
   }
 }
 
+/** The load average, to two decimals. */
+function loadAvg(): number[] {
+  return os.loadavg().map((v) => Math.round(v * 100) / 100);
+}
+
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -107,7 +120,10 @@ export async function main(args: string[]): Promise<Results> {
   const loadgen = join(tools.build, "bench_loadgen");
   const warmRounds = opts.quick ? 0 : 1;
   const timeoutMs = opts.quick ? 60_000 : 180_000;
-  const defs = allCases(tools).filter((d) => !opts.cases || opts.cases.includes(d.id));
+  const defs = allCases(tools)
+    .filter((d) => !opts.cases || opts.cases.includes(d.id))
+    // Quick mode leaves out the larger sizes of a curve (the same code).
+    .map((d) => opts.quick ? { ...d, variants: d.variants.filter((v) => v.quick !== false) } : d);
 
   const results: Results = {
     date: new Date().toISOString(),
@@ -123,6 +139,7 @@ export async function main(args: string[]): Promise<Results> {
       bun: version(tools.bun, ["--version"]),
       node: version(tools.node, ["--version"]),
     },
+    load: { start: loadAvg(), end: [] },
     runtimes: {},
     seconds: 0,
   };
@@ -135,18 +152,28 @@ export async function main(args: string[]): Promise<Results> {
       const what = def.what(ctx);
       log(`bench: ${runtimeName(ctx)} ${def.id}: ${what}`);
       const raw = new Map<string, Record<string, number[]>>();
+      // A variant that cannot run here (too few fds for 10,000
+      // connections, say) is left out of the later rounds; the case is
+      // skipped when every variant is.
+      const skips = new Map<string, string>();
       let skipped: string | undefined;
       let error: string | undefined;
       const caseStart = Date.now();
-      rounds: for (let round = 0; round < warmRounds + opts.runs; round++) {
+      const runs = Math.min(opts.runs, def.runs ?? opts.runs);
+      const warm = def.warmup === false ? 0 : warmRounds;
+      rounds: for (let round = 0; round < warm + runs; round++) {
         for (const v of def.variants) {
+          if (skips.has(v.id)) continue;
           try {
             const outcome = await runJob(v.job(ctx), root, loadgen, timeoutMs);
             if ("skipped" in outcome) {
+              skips.set(v.id, outcome.skipped);
+              log(`bench: ${def.id}/${v.id} skipped: ${outcome.skipped}`);
+              if (skips.size < def.variants.length) continue;
               skipped = outcome.skipped;
               break rounds;
             }
-            if (round < warmRounds) continue;
+            if (round < warm) continue;
             const per = raw.get(v.id) ?? {};
             for (const [k, value] of Object.entries(outcome.figures)) (per[k] ??= []).push(value);
             raw.set(v.id, per);
@@ -157,7 +184,7 @@ export async function main(args: string[]): Promise<Results> {
           }
         }
       }
-      const result = summarizeCase(def, what, raw);
+      const result = summarizeCase(def, what, raw, skips);
       if (skipped !== undefined) result.skipped = skipped;
       if (error !== undefined) result.error = error.slice(0, 2000);
       out.push(result);
@@ -169,6 +196,7 @@ export async function main(args: string[]): Promise<Results> {
     }
   }
   results.seconds = (Date.now() - started) / 1000;
+  results.load!.end = loadAvg();
 
   const md = renderMarkdown(results);
   console.log(md);
@@ -177,7 +205,11 @@ export async function main(args: string[]): Promise<Results> {
     writeFileSync(join(root, "bench", "RESULTS.md"), md);
     writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
     writeFileSync(join(root, "bench", "chart.svg"), renderSvg(results));
-    log("bench: wrote bench/RESULTS.md, bench/results.json, bench/chart.svg");
+    const curves = [...curveCases(results).keys()].map((id) => `curve_${id}.svg`);
+    for (const id of curveCases(results).keys()) {
+      writeFileSync(join(root, "bench", `curve_${id}.svg`), renderCurveSvg(results, id));
+    }
+    log(`bench: wrote bench/RESULTS.md, bench/results.json, bench/chart.svg, ${curves.join(", ")}`);
   }
   log(`bench: done in ${results.seconds.toFixed(0)} s`);
   return results;

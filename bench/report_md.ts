@@ -5,6 +5,7 @@
  * @module
  */
 import type { Target } from "./cases.ts";
+import { curveCases, curveTables } from "./report_curves.ts";
 import type { CaseResult, Results } from "./results.ts";
 
 const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
@@ -64,10 +65,14 @@ function targetRows(results: Results): string[] {
   return [head, sep, ...body];
 }
 
-function caseSection(c: CaseResult): string[] {
+function caseSection(results: Results, c: CaseResult): string[] {
   const out = [`### ${c.title}`, "", `${c.what}.`, ""];
   if (c.skipped) return [...out, `_Skipped: ${c.skipped}._`, ""];
   if (c.error) out.push(`_Failed: ${c.error.split("\n")[0]}_`, "");
+  for (const v of c.variants) {
+    if (v.skipped) out.push(`_${v.label}: skipped: ${v.skipped}._`, "");
+  }
+  out.push(...curveTables(results, c));
   out.push("| Variant | Figure | Median | Min | Max |", "|---|---|---:|---:|---:|");
   for (const v of c.variants) {
     for (const m of c.metrics) {
@@ -117,9 +122,18 @@ export function renderMarkdown(results: Results): string {
     `Runtimes: Deno ${v.deno.replace(/^deno /, "")}, Bun ${v.bun}, Node ${v.node}. Total time ${
       Math.round(results.seconds)
     } s.`,
+    ...(results.load
+      ? [
+        `Load average (1, 5, 15 min) at the start: ${results.load.start.join(", ")}; at the end: ${
+          results.load.end.join(", ")
+        } (${results.machine.cpus} cores; other work shared the machine: ratios are measured ` +
+        `side by side in one run, absolute figures move with the load).`,
+      ]
+      : []),
     "",
     `Method: every variant runs in its own process; variants of a case run interleaved ` +
-    `(A B C, A B C, ...), one discarded warm-up round then ${results.runs} measured rounds, and runners ` +
+    `(A B C, A B C, ...), one discarded warm-up round then ${results.runs} measured rounds (a long case may run fewer rounds ` +
+    `and skip the discarded one: its runners warm up in-process, as all runners do), and runners ` +
     `warm up in-process too. Figures are the median (with min and max) of the measured rounds; ` +
     `each ratio is computed pair by pair within a round, then summarised. Targets are stated, never tuned for.`,
     "",
@@ -129,10 +143,11 @@ export function renderMarkdown(results: Results): string {
     "",
     "![ratios](chart.svg)",
     "",
+    ...[...curveCases(results).keys()].map((id) => `![${id} curves](curve_${id}.svg)\n`),
   ];
   for (const [rt, cases] of Object.entries(results.runtimes)) {
     lines.push(`## ${RUNTIME_NAMES[rt] ?? rt}`, "");
-    for (const c of cases) lines.push(...caseSection(c));
+    for (const c of cases) lines.push(...caseSection(results, c));
   }
   return lines.join("\n");
 }

@@ -29,6 +29,9 @@ export function renderSvg(results: Results): string {
     for (const c of cases) {
       if (c.skipped) continue;
       for (const r of c.ratios) {
+        // A point of a curve without a target is drawn on the case's line
+        // chart only.
+        if (r.curve && !r.target) continue;
         rows.push({
           label: `${c.id}: ${r.label}`,
           value: r.summary.median,

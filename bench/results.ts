@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CaseDef, Target } from "./cases.ts";
+import type { CaseDef, CurveDef, CurvePoint, Target } from "./cases.ts";
 import { pairRatios, summarize, type Summary } from "./stats.ts";
 
 /** One variant's runs and their summaries, per metric. */
@@ -13,6 +13,8 @@ export interface VariantResult {
   label: string;
   runs: Record<string, number[]>;
   summary: Record<string, Summary>;
+  /** Why this variant could not run here (fd limit, say). */
+  skipped?: string;
 }
 
 /** A ratio's pairwise values and summary, with its target verdict. */
@@ -22,6 +24,7 @@ export interface RatioResult {
   summary: Summary;
   target?: Target;
   met?: boolean;
+  curve?: CurvePoint;
 }
 
 /** A target on one figure's median. */
@@ -44,6 +47,7 @@ export interface CaseResult {
   variants: VariantResult[];
   ratios: RatioResult[];
   checks: CheckResult[];
+  curves?: CurveDef[];
 }
 
 /** Everything one orchestrator run produced. */
@@ -52,6 +56,8 @@ export interface Results {
   quick: boolean;
   runs: number;
   machine: { os: string; cpus: number; cpu: string };
+  /** os.loadavg() when the run started and ended. */
+  load?: { start: number[]; end: number[] };
   versions: Record<string, string>;
   runtimes: Record<string, CaseResult[]>;
   seconds: number;
@@ -70,22 +76,26 @@ export function summarizeCase(
   def: CaseDef,
   what: string,
   raw: Map<string, Record<string, number[]>>,
+  skips: Map<string, string> = new Map(),
 ): CaseResult {
   const variants: VariantResult[] = def.variants.map((v) => {
     const runs = raw.get(v.id) ?? {};
     const summary: Record<string, Summary> = {};
     for (const [k, values] of Object.entries(runs)) summary[k] = summarize(values);
-    return { id: v.id, label: v.label, runs, summary };
+    const skipped = skips.get(v.id);
+    return { id: v.id, label: v.label, runs, summary, ...(skipped ? { skipped } : {}) };
   });
   const series = (ref: [string, string]) => raw.get(ref[0])?.[ref[1]] ?? [];
   const ratios: RatioResult[] = def.ratios.map((r) => {
-    const values = pairRatios(series(r.num), series(r.den));
+    let values = pairRatios(series(r.num), series(r.den));
+    if (r.over) values = pairRatios(values, pairRatios(series(r.over.num), series(r.over.den)));
     const summary = summarize(values);
     return {
       label: r.label,
       values,
       summary,
       ...(r.target ? { target: r.target, met: meets(summary.median, r.target) } : {}),
+      ...(r.curve ? { curve: r.curve } : {}),
     };
   });
   const checks: CheckResult[] = def.checks.map((c) => {
@@ -107,5 +117,6 @@ export function summarizeCase(
     variants,
     ratios,
     checks,
+    ...(def.curves ? { curves: def.curves } : {}),
   };
 }

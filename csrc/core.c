@@ -7,7 +7,7 @@
 
 #include "internal.h"
 
-int32_t el_abi_version(void) { return 2; }
+int32_t el_abi_version(void) { return 3; }
 
 double now_ms(void) {
   struct timespec ts;

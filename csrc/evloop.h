@@ -54,7 +54,7 @@ extern "C" {
 /* ---- core.c: versions, clock, errors ---------------------------------- */
 
 /* ABI version (bumped on any incompatible change; 2: the waker gets the
- * park's result). */
+ * park's result; 3: el_tcp_listen takes flags). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -205,11 +205,17 @@ int32_t el_fd_close(int32_t fd);
 int32_t el_fd_set_nonblocking(int32_t fd, int32_t on);
 /* dup(2) with O_CLOEXEC: a second fd for the same open file. */
 int32_t el_fd_dup(int32_t fd);
+/* el_tcp_listen flags. */
+#define EL_TCP_REUSEPORT 1 /* SO_REUSEPORT: share the port with others */
+
 /* Opens a listening TCP socket on a numeric host ("127.0.0.1", "::1")
  * (NUL-terminated) and port (0 picks one) with listen(2)'s backlog (>= 0,
- * capped by the kernel); returns the fd. -EINVAL for a negative backlog,
- * a port outside 0..65535 or a host that is not a numeric address. */
-int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog);
+ * capped by the kernel) and EL_TCP_* flags; returns the fd. -EINVAL for a
+ * negative backlog, an unknown flag, a port outside 0..65535 or a host
+ * that is not a numeric address; -ENOTSUP for EL_TCP_REUSEPORT where the
+ * system has no SO_REUSEPORT. */
+int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog,
+                      int32_t flags);
 /* accept4(2) with TCP_NODELAY set; -EAGAIN when nothing is pending. */
 int32_t el_tcp_accept(int32_t fd);
 /* Starts a non-blocking connect with TCP_NODELAY; returns the fd at once

@@ -116,18 +116,33 @@ static void nodelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog) {
+int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog,
+                      int32_t flags) {
   struct sockaddr_storage ss;
   socklen_t len;
   int fd, err, one = 1;
 
-  if (backlog < 0)
+  if (backlog < 0 || (flags & ~EL_TCP_REUSEPORT) != 0)
     return -EINVAL;
+#ifndef SO_REUSEPORT
+  if (flags & EL_TCP_REUSEPORT)
+    return -ENOTSUP;
+#endif
   if ((err = resolve(host, port, &ss, &len)) < 0)
     return err;
   if ((fd = sock_open(ss.ss_family, SOCK_STREAM)) < 0)
     return fd;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+#ifdef SO_REUSEPORT
+  /* Several listeners on one port, each with its own accept queue: one
+   * loop per core, the kernel spreading connections between them. */
+  if ((flags & EL_TCP_REUSEPORT) &&
+      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1) {
+    err = -errno;
+    close(fd);
+    return err;
+  }
+#endif
   /* listen(2) caps the backlog at somaxconn; 0 is the kernel's minimum. */
   if (bind(fd, (struct sockaddr *)&ss, len) == -1 ||
       listen(fd, backlog) == -1) {

@@ -199,6 +199,7 @@ export const symbols = {
       "buffer", // const char *host: NUL-terminated numeric address
       "i32", // int32_t port: 0 picks one
       "i32", // int32_t backlog
+      "i32", // int32_t flags: EL_TCP_REUSEPORT (1)
     ],
     result: "i32", // fd
   },

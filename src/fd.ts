@@ -244,6 +244,22 @@ export function setNonBlocking(fd: number, on: boolean): void {
   check(lib.el_fd_set_nonblocking(fd, on ? 1 : 0), "fcntl", action);
 }
 
+/** Options of {@linkcode tcpListen}. */
+export interface TcpListenOptions {
+  /** The listen backlog (the kernel caps it at somaxconn). Default 128. */
+  backlog?: number;
+  /**
+   * Sets SO_REUSEPORT: several sockets (one per loop, thread or process)
+   * may listen on the same port, each with its own accept queue, and the
+   * kernel spreads new connections between them. Every socket on the port
+   * must set it. Default false.
+   */
+  reusePort?: boolean;
+}
+
+/** EL_TCP_REUSEPORT in evloop.h. */
+const TCP_REUSEPORT = 1;
+
 /**
  * Opens a listening TCP socket.
  *
@@ -257,19 +273,43 @@ export function setNonBlocking(fd: number, on: boolean): void {
  * fd.close(server);
  * ```
  *
+ * @example Two listeners on one port (one per Worker's loop, say)
+ * ```ts
+ * import { fd } from "@evloop/evloop";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const a = fd.tcpListen("127.0.0.1", 0, { reusePort: true });
+ * const b = fd.tcpListen("127.0.0.1", fd.localPort(a), { reusePort: true });
+ * assertEquals(fd.localPort(b), fd.localPort(a));
+ * fd.close(a);
+ * fd.close(b);
+ * ```
+ *
  * @param host A numeric address ("127.0.0.1", "::1").
  * @param port 0 picks a free port (see `localPort`).
- * @param backlog The listen backlog (the kernel caps it at somaxconn).
- * @throws {TypeError} If host is not a string (or holds a NUL), or port
- * or backlog is not a number.
+ * @param options The backlog as a number, or {@linkcode TcpListenOptions}.
+ * @throws {TypeError} If host is not a string (or holds a NUL), port or
+ * backlog is not a number (options that are not an object are the
+ * backlog), or reusePort is not a boolean.
  * @throws {RangeError} For a port outside 0..65535 or a negative backlog.
  * @throws {SystemError} If the address cannot be used (EINVAL for a host
- * that is not a numeric address, EADDRINUSE).
+ * that is not a numeric address, EADDRINUSE, ENOTSUP for reusePort where
+ * the system lacks SO_REUSEPORT).
  */
-export function tcpListen(host: string, port: number, backlog = 128): number {
+export function tcpListen(
+  host: string,
+  port: number,
+  options: number | TcpListenOptions = 128,
+): number {
   const action = `Cannot listen on ${printable(host)}:${port}`;
   checkHost(host, action);
   checkPort(port, action);
+  let backlog: unknown = options;
+  let reusePort: unknown = false;
+  if (typeof options === "object" && options !== null) {
+    backlog = options.backlog ?? 128;
+    reusePort = options.reusePort ?? false;
+  }
   if (typeof backlog !== "number") {
     throw new TypeError(`${action}: backlog must be a number, got ${describe(backlog)}`);
   }
@@ -278,7 +318,11 @@ export function tcpListen(host: string, port: number, backlog = 128): number {
       `${action}: backlog must be an integer from 0 to 2147483647, got ${backlog}`,
     );
   }
-  return check(lib.el_tcp_listen(cString(host), port, backlog), "listen", action);
+  if (typeof reusePort !== "boolean") {
+    throw new TypeError(`${action}: reusePort must be a boolean, got ${describe(reusePort)}`);
+  }
+  const flags = reusePort ? TCP_REUSEPORT : 0;
+  return check(lib.el_tcp_listen(cString(host), port, backlog, flags), "listen", action);
 }
 
 /**

@@ -141,7 +141,7 @@ export class Watch implements Disposable {
     const action = `Cannot watch fd ${fd}`;
     checkFd(fd, action);
     checkWatchEvents(events, action);
-    checkCallback(callback, `watch fd ${fd}`);
+    checkCallback(callback, `Cannot watch fd ${fd}`);
     if (core.closed) throw new Error(`${action}: the loop is closed`);
     if (liveWatchOf(core, fd) !== undefined) throw ownedError(fd, action);
     const entry = new WatchEntry(fd, events);

@@ -1478,6 +1478,31 @@ const rows: Row[] = [
     },
   },
   {
+    call: 'fd.tcpListen("127.0.0.1", 0, { reusePort: 1 })',
+    run: () => fd.tcpListen("127.0.0.1", 0, { reusePort: any(1) }),
+    expect: {
+      throws: TypeError,
+      message: "Cannot listen on 127.0.0.1:0: reusePort must be a boolean, got number 1",
+    },
+  },
+  {
+    call: 'fd.tcpListen("127.0.0.1", 0, { backlog: -1 })',
+    run: () => fd.tcpListen("127.0.0.1", 0, { backlog: -1 }),
+    expect: {
+      throws: RangeError,
+      message:
+        "Cannot listen on 127.0.0.1:0: backlog must be an integer from 0 to 2147483647, got -1",
+    },
+  },
+  {
+    call: 'fd.tcpListen("127.0.0.1", 0, null)',
+    run: () => fd.tcpListen("127.0.0.1", 0, any(null)),
+    expect: {
+      throws: TypeError,
+      message: "Cannot listen on 127.0.0.1:0: backlog must be a number, got null",
+    },
+  },
+  {
     call: "fd.tcpConnect(null, 1)",
     run: () => fd.tcpConnect(any(null), 1),
     expect: {

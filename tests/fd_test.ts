@@ -1,5 +1,5 @@
 // The fd namespace: typed helpers over the shim, errors as SystemError.
-import { fd, SystemError } from "@evloop/evloop";
+import { EventLoop, fd, SystemError } from "@evloop/evloop";
 import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
 import { test } from "./_harness.ts";
 import { spawnSync } from "node:child_process";
@@ -69,6 +69,47 @@ test("fd.tcpListen() on a taken port is EADDRINUSE; a bad host is EINVAL", () =>
   const bad = assertThrows(() => fd.tcpListen("not-an-address", 0), SystemError);
   assertEquals((bad as SystemError).code, "EINVAL");
   fd.close(server);
+});
+
+test("fd.tcpListen() with reusePort: two listeners on one port both accept", async () => {
+  const a = fd.tcpListen("127.0.0.1", 0, { reusePort: true, backlog: 64 });
+  const port = fd.localPort(a);
+  const b = fd.tcpListen("127.0.0.1", port, { reusePort: true });
+  assertEquals(fd.localPort(b), port);
+  // The kernel spreads connections by a hash of the client's address:
+  // 32 clients all landing on one listener has odds of 2^-31.
+  const clients = Array.from({ length: 32 }, () => fd.tcpConnect("127.0.0.1", port));
+  const accepted = new Map<number, number[]>([[a, []], [b, []]]);
+  using loop = new EventLoop();
+  const onAccept = (listener: number) => {
+    for (let c = fd.tcpAccept(listener); c !== null; c = fd.tcpAccept(listener)) {
+      accepted.get(listener)!.push(c);
+    }
+    const total = accepted.get(a)!.length + accepted.get(b)!.length;
+    if (total === clients.length) loop.stop();
+  };
+  loop.addReader(a, onAccept, a);
+  loop.addReader(b, onAccept, b);
+  await loop.runForever();
+  loop.removeReader(a);
+  loop.removeReader(b);
+  assert(accepted.get(a)!.length > 0, "the first listener accepted none");
+  assert(accepted.get(b)!.length > 0, "the second listener accepted none");
+  for (const c of [...clients, ...accepted.get(a)!, ...accepted.get(b)!, a, b]) fd.close(c);
+});
+
+test("fd.tcpListen() without reusePort on both sockets is EADDRINUSE", () => {
+  const a = fd.tcpListen("127.0.0.1", 0, { reusePort: true });
+  const error = assertThrows(() => fd.tcpListen("127.0.0.1", fd.localPort(a)), SystemError);
+  assertEquals((error as SystemError).code, "EADDRINUSE");
+  const plain = fd.tcpListen("127.0.0.1", 0, { backlog: 4 });
+  const other = assertThrows(
+    () => fd.tcpListen("127.0.0.1", fd.localPort(plain), { reusePort: true }),
+    SystemError,
+  );
+  assertEquals((other as SystemError).code, "EADDRINUSE");
+  fd.close(a);
+  fd.close(plain);
 });
 
 test("fd.sendOob() and fd.recvOob() move one urgent byte over TCP", async () => {

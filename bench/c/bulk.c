@@ -1,8 +1,8 @@
-/* bulk.c: the limit for the streams bulk case. BYTES go one way over an
- * AF_UNIX socketpair, both ends in this process and one thread: write
+/* bulk.c: the limit for the bulk case. BYTES go one way over an AF_UNIX
+ * socketpair or a pipe, both ends in this process and one thread: write
  * until EAGAIN, read until EAGAIN, then epoll_wait, as an event loop
- * would do it, with 64 KiB chunks.
- * Usage: bulk BYTES; prints {"mb_per_s": ...}. */
+ * would do it, with 64 KiB reads and writes.
+ * Usage: bulk BYTES [socketpair|pipe]; prints {"mb_per_s": ...}. */
 #include <sys/epoll.h>
 
 #include "common.h"
@@ -55,13 +55,26 @@ int main(int argc, char **argv) {
   int sv[2], epfd = epoll_create1(EPOLL_CLOEXEC);
   double t0, t1;
 
-  if (epfd == -1 ||
-      socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == -1)
-    die("socketpair/epoll");
+  const char *kind = argc > 2 ? argv[2] : "socketpair";
+  int w, r;
+
+  if (epfd == -1)
+    die("epoll_create1");
+  if (strcmp(kind, "pipe") == 0) {
+    if (pipe2(sv, O_NONBLOCK | O_CLOEXEC) == -1)
+      die("pipe2");
+    r = sv[0];
+    w = sv[1];
+  } else {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == -1)
+      die("socketpair");
+    w = sv[0];
+    r = sv[1];
+  }
   memset(out, 'x', sizeof(out));
-  transfer(sv[0], sv[1], epfd, total / 10 + 1); /* warm-up */
+  transfer(w, r, epfd, total / 10 + 1); /* warm-up */
   t0 = now_us();
-  transfer(sv[0], sv[1], epfd, total);
+  transfer(w, r, epfd, total);
   t1 = now_us();
   printf("{\"mb_per_s\": %.3f}\n", (double)total / (1 << 20) / ((t1 - t0) / 1e6));
   return 0;

@@ -1,16 +1,22 @@
-/* echo_server.c: the limit for the echo case. A single-threaded epoll
- * echo server on 127.0.0.1 (level-triggered, TCP_NODELAY), the shape
- * evloop's echo server has. Usage: echo_server; prints {"port": N} and
- * serves until killed. */
+/* echo_server.c: the limit for the echo cases. An epoll echo server on
+ * 127.0.0.1 (level-triggered, TCP_NODELAY), the shape evloop's echo server
+ * has. With THREADS > 1 (the cores case), each thread has its own epoll
+ * and its own SO_REUSEPORT listener on the one port, as evloop's Workers
+ * each have their own loop and listener.
+ * Usage: echo_server [THREADS]; prints {"port": N} and serves until killed. */
+#include <pthread.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "common.h"
 
-int main(void) {
-  int port = 0, lfd = listen_local(&port);
+#define MAX_THREADS 64
+
+static void *serve(void *arg) {
+  int lfd = (int)(intptr_t)arg;
   int epfd = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event ev, evs[256];
-  char buf[65536];
+  static __thread char buf[65536];
 
   if (epfd == -1)
     die("epoll_create1");
@@ -18,8 +24,6 @@ int main(void) {
   ev.events = EPOLLIN;
   ev.data.fd = lfd;
   epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev);
-  printf("{\"port\":%d}\n", port);
-  fflush(stdout);
   for (;;) {
     int k = epoll_wait(epfd, evs, 256, -1);
     for (int i = 0; i < k; i++) {
@@ -52,4 +56,28 @@ int main(void) {
       }
     }
   }
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  int threads = argc > 1 ? atoi(argv[1]) : 1, port = 0;
+  int lfds[MAX_THREADS];
+  pthread_t tids[MAX_THREADS];
+
+  if (threads < 1 || threads > MAX_THREADS) {
+    fprintf(stderr, "usage: echo_server [THREADS (1..%d)]\n", MAX_THREADS);
+    return 2;
+  }
+  raise_nofile();
+  /* Every listener is bound before the port is printed: no connection can
+   * arrive before all of them share it. */
+  for (int i = 0; i < threads; i++)
+    lfds[i] = listen_local_opt(&port, threads > 1);
+  printf("{\"port\":%d}\n", port);
+  fflush(stdout);
+  for (int i = 1; i < threads; i++)
+    if (pthread_create(&tids[i], NULL, serve, (void *)(intptr_t)lfds[i]) != 0)
+      die("pthread_create");
+  serve((void *)(intptr_t)lfds[0]);
+  return 0;
 }

@@ -2,63 +2,26 @@
  * Echo server for the echo case, driven by bench/c/loadgen in another
  * process. Variants: evloop `exclusive`, evloop `hosted`, and `native`
  * (the runtime's own server: `Deno.listen` or `Bun.listen`).
- * Usage: echo_server.ts VARIANT; prints {"port": N} and serves until killed.
+ * Usage: echo_server.ts VARIANT [EXIT_MS]; prints {"port": N} and serves
+ * until killed, or (evloop variants) for EXIT_MS, then exits normally, so
+ * a `--cpu-prof` run writes its profile.
  *
  * @module
  */
 import { EventLoop, fd, type Mode } from "../../mod.ts";
 import { args, bunEchoListen, emit, isDeno } from "./_common.ts";
+import { serveEcho } from "./_echo.ts";
 
 function evloop(mode: Mode): Promise<void> {
   const loop = new EventLoop({ mode });
-  const listener = fd.tcpListen("127.0.0.1", 0, 1024);
-  // One buffer serves every connection: each read is echoed at once.
-  const buf = new Uint8Array(65536);
-  // Bytes a full socket did not take, per fd (rare with 64-byte messages).
-  const pending = new Map<number, Uint8Array>();
-
-  const flush = (c: number) => {
-    const rest = pending.get(c)!;
-    const w = fd.write(c, rest) ?? 0;
-    if (w < rest.length) {
-      pending.set(c, rest.subarray(w));
-      return;
-    }
-    pending.delete(c);
-    loop.removeWriter(c);
-  };
-  const onData = (c: number) => {
-    const n = fd.read(c, buf);
-    if (n === null) return;
-    if (n === 0 || pending.has(c)) {
-      if (n === 0) {
-        if (pending.has(c)) loop.removeWriter(c);
-        pending.delete(c);
-        loop.removeReader(c);
-        fd.close(c);
-      } else pending.set(c, concat(pending.get(c)!, buf.subarray(0, n)));
-      return;
-    }
-    const w = fd.write(c, buf.subarray(0, n)) ?? 0;
-    if (w < n) {
-      pending.set(c, buf.slice(w, n));
-      loop.addWriter(c, flush, c);
-    }
-  };
-  loop.addReader(listener, () => {
-    for (let c = fd.tcpAccept(listener); c !== null; c = fd.tcpAccept(listener)) {
-      loop.addReader(c, onData, c);
-    }
-  });
+  // The backlog holds a burst of 10,000 connects (the kernel caps it at
+  // somaxconn).
+  const listener = fd.tcpListen("127.0.0.1", 0, { backlog: 4096 });
+  serveEcho(loop, listener);
   emit({ port: fd.localPort(listener) });
+  const exitMs = Number(args[1]);
+  if (exitMs > 0) loop.callLater(exitMs, () => loop.stop());
   return loop.runForever();
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 interface DenoConn {

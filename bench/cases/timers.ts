@@ -1,17 +1,20 @@
 /**
  * Timers, three ways:
  * - `spread`: N timers with delays spread over SPAN ms (a fixed
- *   pseudo-random order), timed from the first schedule to the last fire;
+ *   pseudo-random order), from the first schedule to the last fire,
+ *   REPS rounds on one loop; prints the CPU time of the process per timer
+ *   (`cpu_ns`) and the wall time of one round (`wall_ms`), as
+ *   bench/c/timers.c does for a C binary-heap loop;
  * - `cancel`: N timers scheduled, then all cancelled (SPAN as above);
  * - `lateness`: N timers of 1–10 ms; p50/p99 of (fire time − due time).
  * Variants: evloop `exclusive`, `hosted`; `settimeout` (setTimeout and
  * clearTimeout of the runtime).
- * Usage: timers.ts VARIANT KIND N SPAN_MS.
+ * Usage: timers.ts VARIANT KIND N SPAN_MS [REPS].
  *
  * @module
  */
 import { EventLoop, type Handler, type Mode } from "../../mod.ts";
-import { args, emit, intArg, now, quantile, spread } from "./_common.ts";
+import { args, cpuMs, emit, intArg, now, quantile, spread } from "./_common.ts";
 
 interface Scheduler {
   /** Schedules `cb`; returns the token `cancel` takes. */
@@ -34,7 +37,11 @@ function evloop(mode: Mode): Scheduler {
 function host(): Scheduler {
   let pending = 0;
   let resolve: () => void = () => {};
-  const all = new Promise<void>((r) => resolve = r);
+  let all = new Promise<void>((r) => resolve = r);
+  const fresh = () => {
+    resolve();
+    all = new Promise<void>((r) => resolve = r);
+  };
   return {
     later(ms, cb) {
       pending++;
@@ -48,7 +55,7 @@ function host(): Scheduler {
       clearTimeout(token as number);
       if (--pending === 0) resolve();
     },
-    run: () => pending === 0 ? Promise.resolve() : all,
+    run: () => pending === 0 ? Promise.resolve() : all.then(fresh),
     done: () => Promise.resolve(),
   };
 }
@@ -59,18 +66,27 @@ const n = intArg(2, 1_000_000);
 const span = intArg(3, 1000);
 const make = () => variant === "settimeout" ? host() : evloop(variant as Mode);
 
-async function spreadRun(k: number, spanMs: number): Promise<number> {
+/** `reps` rounds of k timers over spanMs on one scheduler. */
+async function spreadRun(
+  k: number,
+  spanMs: number,
+  reps: number,
+): Promise<{ cpuNs: number; wallMs: number }> {
   const s = make();
   const rand = spread();
   let fired = 0;
   const cb = () => void fired++;
+  const c0 = cpuMs();
   const t0 = now();
-  for (let i = 0; i < k; i++) s.later(rand() * spanMs, cb);
-  await s.run();
-  const t = now() - t0;
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < k; i++) s.later(rand() * spanMs, cb);
+    await s.run();
+  }
+  const wallMs = (now() - t0) / reps;
+  const cpuNs = ((cpuMs() - c0) * 1e6) / (k * reps);
   await s.done();
-  if (fired !== k) throw new Error(`Fired ${fired} of ${k} timers`);
-  return t;
+  if (fired !== k * reps) throw new Error(`Fired ${fired} of ${k * reps} timers`);
+  return { cpuNs, wallMs };
 }
 
 async function cancelRun(k: number, spanMs: number): Promise<number> {
@@ -104,8 +120,10 @@ async function latenessRun(k: number): Promise<{ p50: number; p99: number }> {
 }
 
 if (kind === "spread") {
-  await spreadRun(Math.floor(n / 10), span / 10); // warm-up
-  emit({ ms: await spreadRun(n, span) });
+  const reps = intArg(4, 1);
+  await spreadRun(Math.max(1, Math.floor(n / 10)), span / 10, reps); // warm-up
+  const { cpuNs, wallMs } = await spreadRun(n, span, reps);
+  emit({ cpu_ns: cpuNs, wall_ms: wallMs });
 } else if (kind === "cancel") {
   await cancelRun(Math.floor(n / 10), span);
   emit({ ms: await cancelRun(n, span) });

@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
   int32_t (*rd)(int32_t, uint8_t *, int32_t);
   int32_t (*wr)(int32_t, const uint8_t *, int32_t);
   int32_t (*cls)(int32_t);
-  int32_t (*listen_)(const char *, int32_t, int32_t);
+  int32_t (*listen_)(const char *, int32_t, int32_t, int32_t);
   int32_t (*connect_)(const char *, int32_t);
   int32_t (*accept_)(int32_t);
   int32_t (*port)(int32_t);
@@ -98,7 +98,7 @@ int main(int argc, char **argv) {
   CHECK(waited >= 20);
 
   /* TCP on 127.0.0.1: the accepted socket is non-blocking too. */
-  CHECK((srv = listen_("127.0.0.1", 0, 8)) >= 0);
+  CHECK((srv = listen_("127.0.0.1", 0, 8, 0)) >= 0);
   CHECK((cli = connect_("127.0.0.1", port(srv))) >= 0);
   CHECK(ctl(id, EL_CTL_ADD, srv, EL_READ) == 0);
   CHECK(wait(id, out, 4, 1000) == 1 && out[0] == srv);
