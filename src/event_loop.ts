@@ -19,7 +19,7 @@ import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
 import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { ownedError, Watch } from "./watch.ts";
+import { liveWatchOf, ownedError, Watch } from "./watch.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -561,9 +561,9 @@ export class EventLoop {
     checkCallback(callback, action);
     const core = this.#core;
     // A watch whose fd was closed behind the loop's back (its number maybe
-    // reused) is dropped: its callbacks must not see the new file.
-    if (core.watchOf(fd) !== undefined && core.isStale(fd)) core.forget(fd);
-    const existing = core.watchOf(fd);
+    // reused) is dropped: its callbacks must not see the new file. So are
+    // settled readable()/writable() waits.
+    const existing = liveWatchOf(core, fd);
     if (existing !== undefined && !(existing instanceof ReaderWriter)) {
       throw ownedError(fd, action);
     }

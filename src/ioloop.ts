@@ -26,7 +26,7 @@ import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
 import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { Watch } from "./watch.ts";
+import { liveWatchOf, Watch } from "./watch.ts";
 
 export { type IOEvent, IOEvents } from "./io_events.ts";
 
@@ -437,12 +437,10 @@ export class IOLoop {
     checkEvents(events, action);
     checkCallback(handler, action);
     const core = this.#core;
-    if (core.watchOf(fd) !== undefined) {
-      // A handler whose fd was closed behind the loop's back (its number
-      // maybe reused) is dropped; a live one stays (turbo: false).
-      if (!core.isStale(fd)) return false;
-      core.forget(fd);
-    }
+    // A handler whose fd was closed behind the loop's back (its number
+    // maybe reused) is dropped, and so are settled readable() waits; a live
+    // one stays (turbo: false).
+    if (liveWatchOf(core, fd) !== undefined) return false;
     const watch = new HandlerWatch(fd);
     const call = arg === undefined
       ? () => {
