@@ -114,7 +114,7 @@ export function timerScaling(tools: Tools, run: Run): CaseDef {
   // One timer per µs on average (1M over 1 s, as the suite has always
   // run), and at least 100,000 timers per measurement: small sizes repeat.
   const span = (n: number) => n / 1000;
-  const reps = (c: Ctx, n: number) => c.quick ? 1 : Math.max(1, Math.round(100_000 / n));
+  const reps = (c: Ctx, n: number) => c.quick ? 2 : Math.max(1, Math.round(100_000 / n));
   const kinds = [
     { id: "c", label: "C binary heap" },
     { id: "exclusive", label: "evloop callLater, exclusive" },
