@@ -14,7 +14,7 @@
  * @module
  */
 import { EventLoop, type Handler, type Mode } from "../../mod.ts";
-import { args, cpuMs, emit, intArg, now, quantile, spread } from "./_common.ts";
+import { args, cpuMs, emit, intArg, isDeno, now, quantile, skip, spread } from "./_common.ts";
 
 interface Scheduler {
   /** Schedules `cb`; returns the token `cancel` takes. */
@@ -123,7 +123,15 @@ async function latenessRun(k: number): Promise<{ p50: number; p99: number }> {
   return { p50: quantile(late, 0.5), p99: quantile(late, 0.99) };
 }
 
-if (kind === "spread") {
+if (variant === "settimeout" && isDeno && kind !== "lateness" && n >= 1_000_000) {
+  // Measured on 2026-12-01: 37 s for 1M timers spread, 37 s for 1M
+  // scheduled and cleared (5 s on a quiet machine), against 1-4 s for
+  // everything else here. Left out so the whole run stays under 15
+  // minutes; 100,000 still draws the curve.
+  skip(
+    "Deno's setTimeout takes about 40 s for 1,000,000 timers here; left out to keep the run short",
+  );
+} else if (kind === "spread") {
   const reps = intArg(4, 1);
   await spreadRun(Math.max(1, Math.floor(n / 10)), span / 10, reps); // warm-up
   const { cpuNs, wallMs } = await spreadRun(n, span, reps);
