@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -31,13 +30,10 @@
  * registration therefore gets a generation, carried in the high half of
  * the epoll data; an event whose generation is not the registration's
  * comes from such an orphan, and the epoll set is rebuilt without it
- * (libev's egen and "recreate kernel state" do the same). The file's
- * identity lets the rebuild leave out a number now naming another file. */
+ * (libev's egen and "recreate kernel state" do the same). */
 struct el_interest {
   uint32_t events; /* EL_READ | EL_WRITE | EL_PRI asked for */
   uint32_t gen;    /* 0: not registered */
-  dev_t dev;
-  ino_t ino;
 };
 
 struct el_backend {
@@ -76,9 +72,6 @@ static struct el_interest *entry(struct el_backend *be, int fd, int grow) {
   return &t[fd];
 }
 
-static int same_file(const struct el_interest *e, const struct stat *st) {
-  return e->dev == st->st_dev && e->ino == st->st_ino;
-}
 
 /* The interest bits of the ABI are epoll's own; only the three a caller
  * may ask for pass (EPOLLERR and EPOLLHUP are always reported). */
@@ -220,17 +213,11 @@ static int register_fd(int epfd, int op, int fd, const struct el_interest *e) {
   return epoll_ctl(epfd, op, fd, &ev) == -1 ? -errno : 0;
 }
 
-/* A new generation and the identity of the file now under fd. */
-static int renew(struct el_backend *be, struct el_interest *e, int fd) {
-  struct stat st;
-  if (fstat(fd, &st) == -1)
-    return -errno;
+/* A new generation for fd's registration. */
+static void renew(struct el_backend *be, struct el_interest *e) {
   e->gen = be->next_gen++;
   if (be->next_gen == 0)
     be->next_gen = 1;
-  e->dev = st.st_dev;
-  e->ino = st.st_ino;
-  return 0;
 }
 
 int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
@@ -263,17 +250,15 @@ int backend_ctl(struct el_loop *loop, int op, int fd, uint32_t events) {
     break;
   case EL_CTL_ADD:
     e->events = events;
-    r = renew(be, e, fd);
-    if (r == 0)
-      r = register_fd(loop->backend_fd, EPOLL_CTL_ADD, fd, e);
+    renew(be, e);
+    r = register_fd(loop->backend_fd, EPOLL_CTL_ADD, fd, e);
     break;
   default: /* EL_CTL_MOD */
     e->events = events;
     /* After an ADD's EEXIST, the kernel's entry takes a generation. */
     if (e->gen == 0)
-      r = renew(be, e, fd);
-    if (r == 0)
-      r = register_fd(loop->backend_fd, EPOLL_CTL_MOD, fd, e);
+      renew(be, e);
+    r = register_fd(loop->backend_fd, EPOLL_CTL_MOD, fd, e);
     break;
   }
   if (r < 0 && op != EL_CTL_DEL)
@@ -291,7 +276,6 @@ out:
 static int rebuild(struct el_loop *loop) {
   struct el_backend *be = loop->backend;
   struct el_interest *e;
-  struct stat st;
   int epfd, fd, err;
 
   epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -303,8 +287,11 @@ static int rebuild(struct el_loop *loop) {
   for (fd = 0; fd < be->interest_len; fd++) {
     e = &be->interest[fd];
     /* A number closed behind the loop's back, or now naming another
-     * file, stays out: its watcher must not see that file's events. */
-    if (e->gen == 0 || fstat(fd, &st) == -1 || !same_file(e, &st))
+     * file, stays out: its watcher must not see that file's events. The
+     * old set tells: a MOD to the same state finds the entry only if the
+     * file now under fd is the one registered (as EL_CTL_CHECK asks). */
+    if (e->gen == 0 ||
+        register_fd(loop->backend_fd, EPOLL_CTL_MOD, fd, e) != 0)
       continue;
     register_fd(epfd, EPOLL_CTL_ADD, fd, e);
   }

@@ -1,17 +1,24 @@
 /**
  * The loop core shared by `EventLoop` and `IOLoop`: the ready queue, the
- * timer heap and the fd watches, all declared up front. The poller and the
- * clock only feed the ready queue; `runReady` is the only place where user
- * callbacks are called (asyncio's `_run_once`).
+ * timer heap and the fd watches, all declared up front, and the loop's
+ * lifecycle: its mode, its construction, runs and stops, closing (now or
+ * when the run returns) with teardown hooks, and where errors go. The
+ * poller and the clock only feed the ready queue; `runReady` is the only
+ * place where user callbacks are called (asyncio's `_run_once`). The two
+ * APIs keep only their own rules on top.
  *
  * @module
  */
-import { type Handler, invoke, retire, TimerHandler } from "./handler.ts";
+import { Handler, invoke, retire, TimerHandler } from "./handler.ts";
 import type { Callback } from "./handler.ts";
 import { RingQueue } from "./ring_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
-import { Ctl, type Poller } from "./poller.ts";
+import { Ctl, NativePoller, type Poller } from "./poller.ts";
+import { drive, type Mode, MODES } from "./drivers.ts";
 import { SystemError } from "./errors.ts";
+import { Inbox, type InboxLimit } from "./inbox.ts";
+import { SignalRegistry } from "./signals.ts";
+import { checkLoopOptions } from "./validate.ts";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
 export interface FdWatch {
@@ -28,6 +35,77 @@ export interface FdWatch {
 /** What the core reports a failed callback with. */
 export type ErrorSink = (error: unknown, handler: Handler) => void;
 
+/**
+ * Where an API's errors go: the user's exception handler, else the
+ * default one; a user handler that throws is itself reported to the
+ * default one (asyncio's `call_exception_handler`). `C` is what the API
+ * tells about the failure (the Handler, or IOLoop's error source).
+ *
+ * @example A handler that throws falls back to the default
+ * ```ts
+ * import { ExceptionSink } from "./core.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const seen: string[] = [];
+ * const sink = new ExceptionSink<string>((error, where) => seen.push(`${where}: ${error}`));
+ * sink.set(() => {
+ *   throw "inner";
+ * });
+ * sink.report("outer", "tick");
+ * assertEquals(seen, ["tick: inner"]);
+ * ```
+ */
+export class ExceptionSink<C> {
+  #fallback: (error: unknown, context: C) => void;
+  #handler: ((error: unknown, context: C) => void) | null = null;
+
+  /** @param fallback The default handler (it must not throw). */
+  constructor(fallback: (error: unknown, context: C) => void) {
+    this.#fallback = fallback;
+  }
+
+  /**
+   * Replaces the user's handler; `null` restores the default.
+   *
+   * @throws {TypeError} If handler is neither a function nor null.
+   */
+  set(handler: ((error: unknown, context: C) => void) | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(
+        "Cannot set the exception handler: it must be a function or null",
+      );
+    }
+    this.#handler = handler;
+  }
+
+  /** Tells the user's handler (or the default) about `error`. */
+  report(error: unknown, context: C): void {
+    if (this.#handler === null) {
+      this.#fallback(error, context);
+      return;
+    }
+    try {
+      this.#handler(error, context);
+    } catch (inner) {
+      this.#fallback(inner, context);
+    }
+  }
+}
+
+/** How an API makes its core. */
+export interface LoopCoreOptions {
+  /** The API, for messages: "an EventLoop", "an IOLoop". */
+  readonly what: string;
+  /**
+   * The user's options, unchecked: `mode` (default `"hosted"`), `poller`
+   * (default: a new one of the shim), `inboxLimit` (see
+   * `EventLoopOptions`).
+   */
+  readonly options: unknown;
+  /** Where failed callbacks are reported (the API's rules, its sink). */
+  readonly onError: ErrorSink;
+}
+
 const EINTR_RESULT = -4; // -EINTR on every supported OS
 const MAX_EVENTS = 256;
 
@@ -42,6 +120,10 @@ export const liveCores: Set<LoopCore> = new Set();
 /** The loop core. */
 export class LoopCore {
   readonly poller: Poller;
+  /** How the loop shares the thread with the host runtime. */
+  readonly mode: Mode;
+  /** Functions exposed to other threads, and the shim's inbox drain. */
+  readonly inbox: Inbox;
   #ready = new RingQueue<Handler>();
   #timers = new TimerHeap();
   #watches: (FdWatch | undefined)[] = [];
@@ -59,18 +141,84 @@ export class LoopCore {
   #stopping = false;
   #closed = false;
   #onError: ErrorSink;
+  #signals: SignalRegistry | undefined;
+  #teardown = new Set<() => void>();
 
   #wakeListeners: ((bits: number) => void)[] = [];
-  #closeListeners = new Set<() => void>();
+
+  /** Ids of run() calls; the run that should go on (0: a stop came). */
+  #runs = 0;
+  #wanted = 0;
+  /** From run() until its drive returned (it may be winding down). */
+  #active = false;
+  /** The latest run, for the next one to wait for. */
+  #driving: Promise<void> | null = null;
+  #closeWhenStopped = false;
 
   /**
-   * @param poller The poller to drive.
-   * @param onError Where failed callbacks are reported.
+   * Validates the options, opens the poller (unless given) and attaches
+   * the inbox; anything opened is closed again if a later step throws.
+   *
+   * @throws {TypeError} For options of the wrong types.
+   * @throws {RangeError} For an unknown mode or inbox limit.
+   * @throws {SystemError} If the shim cannot open a loop.
    */
-  constructor(poller: Poller, onError: ErrorSink) {
-    this.poller = poller;
-    this.#onError = onError;
+  constructor(options: LoopCoreOptions) {
+    const action = `Cannot create ${options.what}`;
+    checkLoopOptions(options.options, action);
+    const { mode = "hosted", poller, inboxLimit } = (options.options ?? {}) as {
+      mode?: Mode;
+      poller?: Poller;
+      inboxLimit?: InboxLimit;
+    };
+    if (!MODES.includes(mode)) {
+      throw new RangeError(`${action}: unknown mode "${mode}" (use "hosted" or "exclusive")`);
+    }
+    this.mode = mode;
+    this.#onError = options.onError;
+    this.poller = poller ?? new NativePoller();
     liveCores.add(this);
+    try {
+      this.inbox = new Inbox(this, inboxLimit);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    this.onClose(() => this.inbox.clear());
+  }
+
+  /** The loop's signal watches, made on first use, cleared on close. */
+  get signals(): SignalRegistry {
+    if (this.#signals === undefined) {
+      const signals = new SignalRegistry(this);
+      this.#signals = signals;
+      this.onClose(() => signals.clear());
+    }
+    return this.#signals;
+  }
+
+  /**
+   * Calls `hook()` once when the core closes, before its queues are
+   * dropped and its poller closed (the inbox and the signals let go; a
+   * pending promise on a timer rejects instead of waiting for ever).
+   * Returns its removal.
+   */
+  onClose(hook: () => void): () => void {
+    this.#teardown.add(hook);
+    return () => this.#teardown.delete(hook);
+  }
+
+  /**
+   * Reports an error that no callback threw (a cross-thread call that
+   * cannot run, a signal watch that failed) where failed callbacks go,
+   * from the ready queue: the exception handler is user code too. It is
+   * told of a Handler named `origin`.
+   */
+  report(error: unknown, origin: string): void {
+    const tell = () => this.#onError(error, handler);
+    Object.defineProperty(tell, "name", { value: origin });
+    const handler = new Handler(tell, []);
+    this.enqueue(handler);
   }
 
   // ---- scheduling ------------------------------------------------------
@@ -242,27 +390,73 @@ export class LoopCore {
 
   // ---- running ---------------------------------------------------------
 
+  /**
+   * Runs the loop until `stop()` (`forever`) or until nothing keeps it
+   * alive. A run started while an earlier one winds down waits for it,
+   * and does not start at all if `stop()` or another `run()` came
+   * meanwhile. With `defer`, no callback runs inside this call itself.
+   *
+   * @returns A promise that resolves when the run returns (rejects if the
+   * poller fails); the core closes then if `closeWhenStopped()` asked.
+   */
+  run(forever: boolean, defer = false): Promise<void> {
+    const id = ++this.#runs;
+    const previous = this.#driving;
+    this.#wanted = id;
+    this.#active = true;
+    const run = this.#run(id, previous, forever, defer);
+    this.#driving = run;
+    return run;
+  }
+
+  async #run(
+    id: number,
+    previous: Promise<void> | null,
+    forever: boolean,
+    defer: boolean,
+  ): Promise<void> {
+    try {
+      if (previous !== null || defer) await previous?.catch(() => {});
+      if (this.#wanted !== id) return;
+      this.#stopping = false;
+      await drive(this, this.mode, forever);
+    } finally {
+      if (this.#runs === id) {
+        this.#active = false;
+        this.#driving = null;
+        this.#wanted = 0;
+        if (this.#closeWhenStopped) this.close();
+      }
+    }
+  }
+
+  /** Whether a run is in progress: from `run()` until it returned. */
+  get running(): boolean {
+    return this.#active;
+  }
+
+  /** Whether a run was asked for and neither stop() nor its end came. */
+  get started(): boolean {
+    return this.#wanted !== 0;
+  }
+
   /** Whether `stop()` was asked for. */
   get stopping(): boolean {
     return this.#stopping;
   }
 
-  /** Asks the driver to stop after the current iteration. */
-  requestStop(): void {
+  /** Stops the run after the current iteration (and one not started). */
+  stop(): void {
+    this.#wanted = 0;
     this.#stopping = true;
     if (this.#parked) this.#nudge();
-  }
-
-  /** Clears a stop request (IOLoop can start again after stop). */
-  clearStop(): void {
-    this.#stopping = false;
   }
 
   /**
    * Whether anything keeps `run()` going: callbacks, timers (not weak
    * ones), fds with an interest, holds.
    */
-  get alive(): boolean {
+  get hasWork(): boolean {
     return this.#ready.length > 0 || this.#timers.live > this.#weakTimers.size ||
       this.#activeCount > 0 || this.#holds > 0;
   }
@@ -369,6 +563,22 @@ export class LoopCore {
     return this.#closed;
   }
 
+  /** Whether the core closes once the run in progress returns. */
+  get closing(): boolean {
+    return this.#closeWhenStopped;
+  }
+
+  /** Closes now, or, while a run is in progress, stops it and closes once it returns. */
+  closeWhenStopped(): void {
+    if (this.#closed) return;
+    if (!this.#active) {
+      this.close();
+      return;
+    }
+    this.#closeWhenStopped = true;
+    this.stop();
+  }
+
   /** Drops every callback, timer and watch (the fds stay open). */
   clear(): void {
     // Retired, not cancelled: cancel hooks would edit what is being cleared.
@@ -394,23 +604,18 @@ export class LoopCore {
   }
 
   /**
-   * Calls `listener()` once when the core closes (a pending promise on a
-   * timer rejects instead of waiting forever). Returns its removal.
+   * Runs the teardown hooks, drops everything and closes the poller (and
+   * the fds it opened).
    */
-  onClose(listener: () => void): () => void {
-    this.#closeListeners.add(listener);
-    return () => this.#closeListeners.delete(listener);
-  }
-
-  /** Drops everything and closes the poller (and the fds it opened). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeWhenStopped = false;
     liveCores.delete(this);
+    const hooks = [...this.#teardown];
+    this.#teardown.clear();
+    for (const hook of hooks) hook();
     this.clear();
     this.poller.close();
-    const listeners = [...this.#closeListeners];
-    this.#closeListeners.clear();
-    for (const listener of listeners) listener();
   }
 }

@@ -40,10 +40,10 @@ export async function drive(
   let lastTurn = now();
   for (;;) {
     if (core.stopping || core.closed) return;
-    if (!forever && !core.alive) {
+    if (!forever && !core.hasWork) {
       // Promise chains may still schedule work: let them settle first.
       await macrotask();
-      if (!core.alive || core.stopping || core.closed) return;
+      if (!core.hasWork || core.stopping || core.closed) return;
     }
     let timeout = core.timeout();
     // Always look without blocking first: it costs one syscall when idle
@@ -57,7 +57,7 @@ export async function drive(
         await macrotask();
         if (core.stopping || core.closed) return;
         timeout = core.timeout();
-        if (timeout !== 0 && (forever || core.alive)) core.poll(timeout);
+        if (timeout !== 0 && (forever || core.hasWork)) core.poll(timeout);
       }
       lastTurn = now();
     }

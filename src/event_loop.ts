@@ -4,28 +4,22 @@
  *
  * @module
  */
-import { LoopCore } from "./core.ts";
+import { ExceptionSink, LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
-import { drive, type Mode, MODES } from "./drivers.ts";
+import type { Mode } from "./drivers.ts";
 import { alreadyWatched, removalError, watchError } from "./errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
-import { Events, NativePoller, type Poller } from "./poller.ts";
-import {
-  catchableSignal,
-  SignalCallback,
-  signalName,
-  signalNumber,
-  SignalRegistry,
-} from "./signals.ts";
+import { Events, type Poller } from "./poller.ts";
+import { catchableSignal, SignalCallback, signalName, signalNumber } from "./signals.ts";
 import { isMainThread } from "./thread.ts";
-import { checkFd, checkFinite, checkLoopOptions } from "./validate.ts";
-import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
+import { checkFd, checkFinite } from "./validate.ts";
+import type { InboxLimit, ThreadHandle } from "./inbox.ts";
 import type { AbortOptions } from "./abort.ts";
 import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
 import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { ownedError, Watch } from "./watch.ts";
+import { liveWatchOf, ownedError, Watch } from "./watch.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -55,8 +49,6 @@ export interface EventLoopOptions {
 
 /** Receives a callback's exception: the error and the failed handler. */
 export type ExceptionHandler = (error: unknown, handler: Handler) => void;
-
-type State = "new" | "running" | "stopped" | "destroyed";
 
 const READ_BITS = Events.READ | Events.PRI | Events.ERR | Events.HUP;
 const WRITE_BITS = Events.WRITE | Events.ERR | Events.HUP;
@@ -123,11 +115,9 @@ function defaultExceptionHandler(error: unknown, handler: Handler): void {
  */
 export class EventLoop {
   #core: LoopCore;
-  #inbox: Inbox;
-  #mode: Mode;
-  #state: State = "new";
-  #destroyWhenStopped = false;
-  #exceptionHandler: ExceptionHandler = defaultExceptionHandler;
+  #exceptions = new ExceptionSink<Handler>(defaultExceptionHandler);
+  /** Whether it ran once: evergreen's loop cannot run again. */
+  #ran = false;
 
   /**
    * Creates this thread's loop.
@@ -137,29 +127,16 @@ export class EventLoop {
    * @throws {RangeError} For an unknown mode.
    */
   constructor(options: EventLoopOptions = {}) {
-    checkLoopOptions(options, "Cannot create an EventLoop");
-    const mode = options.mode ?? "hosted";
-    if (!MODES.includes(mode)) {
-      throw new RangeError(
-        `Cannot create an EventLoop: unknown mode "${mode}" (use "hosted" or "exclusive")`,
-      );
-    }
     if (threadLoop !== null) {
       throw new Error(
         "Cannot create an EventLoop: this thread already has one (destroy it first)",
       );
     }
-    this.#mode = mode;
-    this.#core = new LoopCore(
-      options.poller ?? new NativePoller(),
-      (error, handler) => this.#report(error, handler),
-    );
-    try {
-      this.#inbox = new Inbox(this.#core, options.inboxLimit);
-    } catch (error) {
-      this.#core.close();
-      throw error;
-    }
+    this.#core = new LoopCore({
+      what: "an EventLoop",
+      options,
+      onError: (error, handler) => this.#exceptions.report(error, handler),
+    });
     threadLoop = this;
   }
 
@@ -191,17 +168,17 @@ export class EventLoop {
 
   /** The loop's mode. */
   get mode(): Mode {
-    return this.#mode;
+    return this.#core.mode;
   }
 
   /** Whether `run()` or `runForever()` is in progress. */
   get running(): boolean {
-    return this.#state === "running";
+    return this.#core.running;
   }
 
   /** Whether `destroy()` ran. */
   get destroyed(): boolean {
-    return this.#state === "destroyed";
+    return this.#core.closed;
   }
 
   /** @internal The core, for the cross-thread and signal layers. */
@@ -209,18 +186,8 @@ export class EventLoop {
     return this.#core;
   }
 
-  #alive(action: string): void {
-    if (this.#state === "destroyed") {
-      throw new Error(`Cannot ${action}: the loop is destroyed`);
-    }
-  }
-
-  #report(error: unknown, handler: Handler): void {
-    try {
-      this.#exceptionHandler(error, handler);
-    } catch (inner) {
-      defaultExceptionHandler(inner, handler);
-    }
+  #checkOpen(action: string): void {
+    if (this.#core.closed) throw new Error(`${action}: the loop is destroyed`);
   }
 
   /**
@@ -244,13 +211,8 @@ export class EventLoop {
    * @param handler The new handler, or null.
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
-    this.#alive("set the exception handler");
-    if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        "Cannot set the exception handler: it must be a function or null",
-      );
-    }
-    this.#exceptionHandler = handler ?? defaultExceptionHandler;
+    this.#checkOpen("Cannot set the exception handler");
+    this.#exceptions.set(handler);
   }
 
   /**
@@ -266,7 +228,7 @@ export class EventLoop {
    * ```
    */
   time(): number {
-    this.#alive("read the time");
+    this.#checkOpen("Cannot read the time");
     return this.#core.poller.now();
   }
 
@@ -294,8 +256,8 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("schedule a callback");
-    checkCallback(callback, "schedule a callback");
+    this.#checkOpen("Cannot schedule a callback");
+    checkCallback(callback, "Cannot schedule a callback");
     const handler = new Handler(callback as Callback, args);
     this.#core.enqueue(handler);
     return handler;
@@ -323,9 +285,8 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    const handler = this.callSoon(callback, ...args);
-    this.#core.wake();
-    return handler;
+    // callSoon wakes a parked loop already (LoopCore.enqueue).
+    return this.callSoon(callback, ...args);
   }
 
   /**
@@ -356,8 +317,8 @@ export class EventLoop {
    * @throws {Error} If the name is already exposed.
    */
   expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): void {
-    this.#alive(`expose "${name}"`);
-    this.#inbox.expose(name, fn as Callback);
+    this.#checkOpen(`Cannot expose "${name}"`);
+    this.#core.inbox.expose(name, fn as Callback);
   }
 
   /**
@@ -378,8 +339,8 @@ export class EventLoop {
    * @returns Whether the name was exposed.
    */
   unexpose(name: string): boolean {
-    this.#alive(`unexpose "${name}"`);
-    return this.#inbox.unexpose(name);
+    this.#checkOpen(`Cannot unexpose "${name}"`);
+    return this.#core.inbox.unexpose(name);
   }
 
   /**
@@ -401,8 +362,8 @@ export class EventLoop {
    * @throws {Error} For a loop on a fake poller.
    */
   threadHandle(): ThreadHandle {
-    this.#alive("make a thread handle");
-    return this.#inbox.handle();
+    this.#checkOpen("Cannot make a thread handle");
+    return this.#core.inbox.handle();
   }
 
   /**
@@ -429,9 +390,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("schedule a timer");
-    checkFinite(delayMs, "the delay", "Cannot schedule a timer");
-    checkCallback(callback, "schedule a timer");
+    const action = "Cannot schedule a timer";
+    this.#checkOpen(action);
+    checkFinite(delayMs, "the delay", action);
+    checkCallback(callback, action);
     if (delayMs <= 0) return this.callSoon(callback, ...args);
     // The clock is read now: a time cached by the iteration would be old.
     return this.#core.schedule(
@@ -467,9 +429,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("schedule a timer");
-    checkFinite(whenMs, "the time", "Cannot schedule a timer");
-    checkCallback(callback, "schedule a timer");
+    const action = "Cannot schedule a timer";
+    this.#checkOpen(action);
+    checkFinite(whenMs, "the time", action);
+    checkCallback(callback, action);
     // Never a shortcut to callSoon for a past time: a timer at the same
     // time scheduled earlier, while that time was still ahead, would run
     // after it (asyncio's call_at also always goes through the heap).
@@ -593,14 +556,14 @@ export class EventLoop {
     args: unknown[],
   ): Handler {
     const action = `Cannot add ${kind} for fd ${fd}`;
-    this.#alive(`add ${kind}`);
+    this.#checkOpen(`Cannot add ${kind}`);
     checkFd(fd, action);
-    checkCallback(callback, `add ${kind} for fd ${fd}`);
+    checkCallback(callback, action);
     const core = this.#core;
     // A watch whose fd was closed behind the loop's back (its number maybe
-    // reused) is dropped: its callbacks must not see the new file.
-    if (core.watchOf(fd) !== undefined && core.isStale(fd)) core.forget(fd);
-    const existing = core.watchOf(fd);
+    // reused) is dropped: its callbacks must not see the new file. So are
+    // settled readable()/writable() waits.
+    const existing = liveWatchOf(core, fd);
     if (existing !== undefined && !(existing instanceof ReaderWriter)) {
       throw ownedError(fd, action);
     }
@@ -620,7 +583,7 @@ export class EventLoop {
   }
 
   #removeWatcher(kind: "reader" | "writer", fd: number): boolean {
-    this.#alive(`remove ${kind}`);
+    this.#checkOpen(`Cannot remove ${kind}`);
     checkFd(fd, `Cannot remove ${kind} for fd ${fd}`);
     const watch = this.#core.watchOf(fd);
     if (!(watch instanceof ReaderWriter) || watch[kind] === null) return false;
@@ -630,7 +593,10 @@ export class EventLoop {
     const result = this.#core.setInterest(watch, watch.wanted());
     // Removed all the same; the close behind the loop's back is reported.
     if (result < 0) {
-      this.#report(removalError(-result, `Cannot remove ${kind} for fd ${fd}`, fd), handler);
+      this.#exceptions.report(
+        removalError(-result, `Cannot remove ${kind} for fd ${fd}`, fd),
+        handler,
+      );
     }
     return true;
   }
@@ -664,7 +630,7 @@ export class EventLoop {
    * @throws {RangeError} For a negative or non-integer fd.
    */
   forget(fd: number): boolean {
-    this.#alive("forget an fd");
+    this.#checkOpen("Cannot forget an fd");
     checkFd(fd, `Cannot forget fd ${fd}`);
     return this.#core.forget(fd);
   }
@@ -708,10 +674,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#alive("add a signal handler");
+    this.#checkOpen("Cannot add a signal handler");
     const signo = catchableSignal(sig, "Cannot add signal handler");
-    checkCallback(callback, `add signal handler for ${signalName(signo)}`);
-    const signals = SignalRegistry.of(this.#core);
+    checkCallback(callback, `Cannot add signal handler for ${signalName(signo)}`);
+    const signals = this.#core.signals;
     const watch: SignalCallback = new SignalCallback(callback as Callback, args, {
       onCancel: () => signals.remove(signo, watch),
     });
@@ -742,9 +708,9 @@ export class EventLoop {
    * @throws {RangeError} For an unknown signal number or name.
    */
   removeSignalHandler(sig: number | string): boolean {
-    this.#alive("remove a signal handler");
+    this.#checkOpen("Cannot remove a signal handler");
     const signo = signalNumber(sig, "Cannot remove signal handler");
-    return SignalRegistry.of(this.#core).removeHandlers(signo);
+    return this.#core.signals.removeHandlers(signo);
   }
 
   // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,
@@ -963,9 +929,9 @@ export class EventLoop {
    * ```
    */
   switch(): Promise<void> {
-    this.#alive("switch to the loop");
+    this.#checkOpen("Cannot switch to the loop");
     const done = new Promise<void>((resolve) => this.callSoon(resolve));
-    if (this.#state === "new") void this.run();
+    if (!this.#ran) void this.run();
     return done;
   }
 
@@ -989,7 +955,7 @@ export class EventLoop {
    * @throws {Error} If the loop is running, stopped or destroyed.
    */
   run(): Promise<void> {
-    return this.#start("run the loop", false);
+    return this.#start("Cannot run the loop", false);
   }
 
   /**
@@ -1009,22 +975,17 @@ export class EventLoop {
    * @throws {Error} If the loop is running, stopped or destroyed.
    */
   runForever(): Promise<void> {
-    return this.#start("run the loop", true);
+    return this.#start("Cannot run the loop", true);
   }
 
   #start(action: string, forever: boolean): Promise<void> {
-    this.#alive(action);
-    if (this.#state === "running") {
-      throw new Error(`Cannot ${action}: it is already running`);
+    this.#checkOpen(action);
+    if (this.#core.running) throw new Error(`${action}: it is already running`);
+    if (this.#ran) {
+      throw new Error(`${action}: it has stopped, and a stopped loop cannot run again`);
     }
-    if (this.#state === "stopped") {
-      throw new Error(`Cannot ${action}: it has stopped, and a stopped loop cannot run again`);
-    }
-    this.#state = "running";
-    return drive(this.#core, this.#mode, forever).finally(() => {
-      if (this.#state === "running") this.#state = "stopped";
-      if (this.#destroyWhenStopped) this.destroy();
-    });
+    this.#ran = true;
+    return this.#core.run(forever);
   }
 
   /**
@@ -1043,11 +1004,9 @@ export class EventLoop {
    * @throws {Error} If the loop is not running.
    */
   stop(): void {
-    this.#alive("stop the loop");
-    if (this.#state !== "running") {
-      throw new Error("Cannot stop the loop: it is not running");
-    }
-    this.#core.requestStop();
+    this.#checkOpen("Cannot stop the loop");
+    if (!this.#core.running) throw new Error("Cannot stop the loop: it is not running");
+    this.#core.stop();
   }
 
   /**
@@ -1069,12 +1028,10 @@ export class EventLoop {
    * @throws {Error} If the loop is running or already destroyed.
    */
   destroy(): void {
-    this.#alive("destroy the loop");
-    if (this.#state === "running") {
+    this.#checkOpen("Cannot destroy the loop");
+    if (this.#core.running) {
       throw new Error("Cannot destroy the loop: it is running (stop it first)");
     }
-    this.#state = "destroyed";
-    SignalRegistry.of(this.#core).clear();
     this.#core.close();
     if (threadLoop === this) threadLoop = null;
   }
@@ -1085,10 +1042,9 @@ export class EventLoop {
    * current iteration ends.
    */
   [Symbol.dispose](): void {
-    if (this.#state === "destroyed" || this.#destroyWhenStopped) return;
-    if (this.#state === "running") {
-      this.#destroyWhenStopped = true;
-      this.#core.requestStop();
+    if (this.#core.closed || this.#core.closing) return;
+    if (this.#core.running) {
+      this.#core.closeWhenStopped();
       // The thread may make a new loop at once; this one goes soon.
       if (threadLoop === this) threadLoop = null;
       return;

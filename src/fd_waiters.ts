@@ -83,6 +83,17 @@ export class FdWaiters implements FdWatch {
     return this.#lost;
   }
 
+  /**
+   * Lets the fd go if no wait is pending and no user holds it (the
+   * interest of settled waits stays registered until a microtask trims
+   * it: a new owner need not wait for that).
+   */
+  releaseIfIdle(): boolean {
+    if (this.held || this.size > 0) return false;
+    if (this.#core.watchOf(this.fd) === this) this.#core.setInterest(this, 0);
+    return true;
+  }
+
   /** Pending waits. */
   get size(): number {
     return this.#reads.length + this.#writes.length;

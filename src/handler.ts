@@ -72,7 +72,7 @@ export class Handler {
 
   /** The callback's name, for error reports. */
   get callbackName(): string {
-    return this.#callback.name || "<anonymous>";
+    return callbackName(this.#callback);
   }
 
   /**
@@ -126,16 +126,23 @@ export class TimerHandler extends Handler {
   }
 }
 
-/** Throws the TypeError every scheduling method gives for a bad callback. */
-export function checkCallback(callback: unknown, what: string): asserts callback is Callback {
+/** A function's name for error reports ("<anonymous>" when it has none). */
+export function callbackName(fn: Callback): string {
+  return fn.name || "<anonymous>";
+}
+
+/**
+ * Throws the TypeError every scheduling method gives for a bad callback.
+ *
+ * @param action What failed, for the message: "Cannot schedule a timer".
+ */
+export function checkCallback(callback: unknown, action: string): asserts callback is Callback {
   if (callback instanceof Handler) {
-    throw new TypeError(
-      `Cannot ${what}: the callback is a Handler, pass a function instead`,
-    );
+    throw new TypeError(`${action}: the callback is a Handler, pass a function instead`);
   }
   if (typeof callback !== "function") {
     throw new TypeError(
-      `Cannot ${what}: the callback must be a function, got ${describe(callback)}`,
+      `${action}: the callback must be a function, got ${describe(callback)}`,
     );
   }
 }

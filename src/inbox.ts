@@ -13,12 +13,12 @@
  *
  * @module
  */
-import { lib, libraryPath } from "../ffi/load.ts";
+import { libraryPath } from "../ffi/load.ts";
 import type { LoopCore } from "./core.ts";
 import { errnoName, SystemError } from "./errors.ts";
 import { type Callback, checkCallback, Handler } from "./handler.ts";
 import { decodeCall } from "./message.ts";
-import { Wake } from "./poller.ts";
+import { type Poller, Wake } from "./poller.ts";
 
 /**
  * What `threadHandle()` returns: a plain object that survives
@@ -62,6 +62,8 @@ export const DEFAULT_INBOX_LIMIT: Required<InboxLimit> = {
 };
 
 const INITIAL_BUFFER = 64 * 1024;
+/** The callback name a call that cannot run is reported under. */
+const REPORTED_AS = "crossThreadCall";
 const decoder = new TextDecoder();
 
 /** Checks one inbox limit: an integer in 1..2^31-1. */
@@ -76,10 +78,10 @@ export function checkLimit(value: unknown, name: string): number {
   return value;
 }
 
-/** One loop's inbox: exposed functions, handle, drain. */
+/** One loop's inbox: exposed functions, handle, drain. Built by its core. */
 export class Inbox {
   #core: LoopCore;
-  #id: number;
+  #poller: Poller;
   #exposed = new Map<string, Callback>();
   #buffer = new Uint8Array(INITIAL_BUFFER);
 
@@ -91,9 +93,9 @@ export class Inbox {
    */
   constructor(core: LoopCore, limit?: InboxLimit) {
     this.#core = core;
-    this.#id = core.poller.id;
+    this.#poller = core.poller;
     if (limit !== undefined) this.setLimit(limit);
-    if (this.#id >= 0) {
+    if (this.#poller.inboxDrain !== undefined) {
       core.addWakeListener((bits) => {
         if ((bits & Wake.INBOX) !== 0) this.drain();
       });
@@ -107,8 +109,7 @@ export class Inbox {
   setLimit(limit: InboxLimit): void {
     const messages = checkLimit(limit.messages ?? DEFAULT_INBOX_LIMIT.messages, "messages");
     const bytes = checkLimit(limit.bytes ?? DEFAULT_INBOX_LIMIT.bytes, "bytes");
-    if (this.#id < 0) return;
-    const r = lib.el_inbox_set_limit(this.#id, messages, bytes);
+    const r = this.#poller.inboxSetLimit?.(messages, bytes) ?? 0;
     if (r < 0) throw new SystemError(-r, "el_inbox_set_limit", "Cannot set the inbox limit");
   }
 
@@ -124,7 +125,7 @@ export class Inbox {
     if (typeof name !== "string" || name.length === 0) {
       throw new TypeError(`Cannot expose a function: the name must be a non-empty string`);
     }
-    checkCallback(fn, `expose "${name}"`);
+    checkCallback(fn, action);
     if (this.#exposed.has(name)) {
       throw new Error(`${action}: the name is already exposed (unexpose it first)`);
     }
@@ -136,22 +137,21 @@ export class Inbox {
     return this.#exposed.delete(name);
   }
 
+  /** Withdraws every name (the loop is closing). */
+  clear(): void {
+    this.#exposed.clear();
+  }
+
   /**
    * The handle other threads post with.
    *
    * @throws {Error} For a loop on a fake poller.
    */
   handle(): ThreadHandle {
-    if (this.#id < 0) {
+    if (this.#poller.inboxDrain === undefined) {
       throw new Error("Cannot make a thread handle: this loop has no native poller");
     }
-    return { kind: HANDLE_KIND, loopId: this.#id, library: libraryPath };
-  }
-
-  /** Messages waiting in the shim (0 once the loop is closed). */
-  get pending(): number {
-    if (this.#id < 0) return 0;
-    return Math.max(0, lib.el_inbox_count(this.#id));
+    return { kind: HANDLE_KIND, loopId: this.#poller.id, library: libraryPath };
   }
 
   /**
@@ -160,10 +160,10 @@ export class Inbox {
    * fast producer cannot keep this iteration from running.
    */
   drain(): void {
-    const id = this.#id;
-    let pending = lib.el_inbox_count(id);
+    const poller = this.#poller;
+    let pending = poller.inboxCount!();
     while (pending > 0) {
-      const n = lib.el_inbox_drain(id, this.#buffer, this.#buffer.length, pending);
+      const n = poller.inboxDrain!(this.#buffer, pending);
       if (n < 0) {
         if (errnoName(-n) !== "ENOBUFS") return; // closed meanwhile
         const buf = this.#buffer;
@@ -186,27 +186,21 @@ export class Inbox {
       const call = decodeCall(decoder.decode(buf.subarray(off, off + len)));
       off += len;
       if (!call.ok) {
-        core.enqueue(this.#failure(`Cannot run a cross-thread call: ${call.reason}`));
+        core.report(new Error(`Cannot run a cross-thread call: ${call.reason}`), REPORTED_AS);
         continue;
       }
       const fn = this.#exposed.get(call.name);
       if (fn === undefined) {
-        core.enqueue(
-          this.#failure(
-            `Cannot run "${call.name}" from another thread on loop ${this.#id}: ` +
+        core.report(
+          new Error(
+            `Cannot run "${call.name}" from another thread on loop ${this.#poller.id}: ` +
               "nothing is exposed under that name",
           ),
+          REPORTED_AS,
         );
         continue;
       }
       core.enqueue(new Handler(fn, call.args));
     }
-  }
-
-  /** A callback that reports `message` through the exception handler. */
-  #failure(message: string): Handler {
-    return new Handler(function crossThreadCall() {
-      throw new Error(message);
-    }, []);
   }
 }

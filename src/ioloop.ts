@@ -4,22 +4,29 @@
  *
  * @module
  */
-import { LoopCore } from "./core.ts";
+import { ExceptionSink, LoopCore } from "./core.ts";
 import type { FdWatch } from "./core.ts";
-import { drive, type Mode, MODES } from "./drivers.ts";
+import type { Mode } from "./drivers.ts";
 import { removalError, watchError } from "./errors.ts";
-import { catchableSignal, SignalCallback, signalNumber, SignalRegistry } from "./signals.ts";
-import { type Callback, checkCallback, describe, Handler, retire } from "./handler.ts";
-import { NativePoller, type Poller } from "./poller.ts";
-import { checkFd, checkFinite, checkLoopOptions } from "./validate.ts";
-import { Inbox, type InboxLimit, type ThreadHandle } from "./inbox.ts";
+import { catchableSignal, SignalCallback, signalNumber } from "./signals.ts";
+import {
+  type Callback,
+  callbackName,
+  checkCallback,
+  describe,
+  Handler,
+  retire,
+} from "./handler.ts";
+import type { Poller } from "./poller.ts";
+import { checkFd, checkFinite } from "./validate.ts";
+import type { InboxLimit, ThreadHandle } from "./inbox.ts";
 import { IOEvents } from "./io_events.ts";
 import type { AbortOptions } from "./abort.ts";
 import { waitFd } from "./fd_waiters.ts";
 import { abortAfter, sleep } from "./sleep.ts";
 import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
 import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { Watch } from "./watch.ts";
+import { liveWatchOf, Watch } from "./watch.ts";
 
 export { type IOEvent, IOEvents } from "./io_events.ts";
 
@@ -79,10 +86,6 @@ const WALL_STEP_MS = 1000;
 let nextRef = 1;
 
 let defaultLoop: IOLoop | null = null;
-
-function nameOf(fn: Callback): string {
-  return fn.name || "<anonymous>";
-}
 
 function label(source: IOLoopErrorSource): string {
   switch (source.kind) {
@@ -202,21 +205,12 @@ export class IOLoop {
   static readonly ERROR: typeof IOEvents.ERROR = IOEvents.ERROR;
 
   #core: LoopCore;
-  #inbox: Inbox;
-  #mode: Mode;
-  #exceptionHandler: IOLoopExceptionHandler = defaultExceptionHandler;
+  #exceptions = new ExceptionSink<IOLoopErrorSource>(defaultExceptionHandler);
   #sources = new WeakMap<Handler, IOLoopErrorSource>();
   #timeouts = new Map<number, Handler>();
   #intervals = new Map<number, Interval>();
   /** `Date.now()` minus the poller's clock, for `addTimeout`. */
   #wallOffset: number;
-  /** Started, and neither stop() nor close() asked for since. */
-  #running = false;
-  /** The latest run, until its drive returned (it may be winding down). */
-  #driving: Promise<void> | null = null;
-  #runId = 0;
-  #closing = false;
-  #closed = false;
 
   /**
    * Creates a loop (not the default instance: see `IOLoop.instance()`).
@@ -237,19 +231,15 @@ export class IOLoop {
    * @throws {RangeError} For an unknown mode.
    */
   constructor(options: IOLoopOptions = {}) {
-    checkLoopOptions(options, "Cannot create an IOLoop");
-    const mode = options.mode ?? "hosted";
-    if (!MODES.includes(mode)) {
-      throw new RangeError(
-        `Cannot create an IOLoop: unknown mode "${mode}" (use "hosted" or "exclusive")`,
-      );
-    }
-    this.#mode = mode;
-    this.#core = new LoopCore(
-      options.poller ?? new NativePoller(),
-      (error, handler) => this.#failed(error, handler),
-    );
-    this.#inbox = new Inbox(this.#core, options.inboxLimit);
+    this.#core = new LoopCore({
+      what: "an IOLoop",
+      options,
+      onError: (error, handler) => this.#failed(error, handler),
+    });
+    this.#core.onClose(() => {
+      this.#timeouts.clear();
+      this.#intervals.clear();
+    });
     this.#wallOffset = Date.now() - this.#core.poller.now();
   }
 
@@ -278,8 +268,8 @@ export class IOLoop {
    * @throws {Error} If the name is taken or the loop is closed.
    */
   expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): IOLoop {
-    this.#open(`Cannot expose "${name}"`);
-    this.#inbox.expose(name, fn as Callback);
+    this.#checkOpen(`Cannot expose "${name}"`);
+    this.#core.inbox.expose(name, fn as Callback);
     return this;
   }
 
@@ -300,8 +290,8 @@ export class IOLoop {
    * @throws {Error} If the loop is closed.
    */
   threadHandle(): ThreadHandle {
-    this.#open("Cannot make a thread handle");
-    return this.#inbox.handle();
+    this.#checkOpen("Cannot make a thread handle");
+    return this.#core.inbox.handle();
   }
 
   /**
@@ -326,7 +316,7 @@ export class IOLoop {
    * @throws {TypeError} If `fn` is given and is not a function.
    */
   static instance(fn?: (loop: IOLoop) => unknown): IOLoop {
-    if (fn !== undefined) checkCallback(fn, "get the IOLoop instance");
+    if (fn !== undefined) checkCallback(fn, "Cannot get the IOLoop instance");
     defaultLoop ??= new IOLoop();
     if (fn !== undefined) defaultLoop.addCallback(fn, defaultLoop);
     return defaultLoop;
@@ -345,7 +335,7 @@ export class IOLoop {
    * ```
    */
   get mode(): Mode {
-    return this.#mode;
+    return this.#core.mode;
   }
 
   /** @internal The core, for the signal and cross-thread layers. */
@@ -353,16 +343,8 @@ export class IOLoop {
     return this.#core;
   }
 
-  #open(action: string): void {
-    if (this.#closed) throw new Error(`${action}: the loop is closed`);
-  }
-
-  #report(error: unknown, source: IOLoopErrorSource): void {
-    try {
-      this.#exceptionHandler(error, source);
-    } catch (inner) {
-      defaultExceptionHandler(inner, source);
-    }
+  #checkOpen(action: string): void {
+    if (this.#core.closed) throw new Error(`${action}: the loop is closed`);
   }
 
   #failed(error: unknown, handler: Handler): void {
@@ -374,7 +356,7 @@ export class IOLoop {
       const watch = this.#core.watchOf(source.fd!);
       if (watch instanceof HandlerWatch && watch.handler === handler) this.#unwatch(watch);
     }
-    this.#report(error, source);
+    this.#exceptions.report(error, source);
   }
 
   /**
@@ -400,12 +382,7 @@ export class IOLoop {
    * @throws {TypeError} If handler is neither a function nor null.
    */
   setExceptionHandler(handler: IOLoopExceptionHandler | null): void {
-    if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        "Cannot set the exception handler: it must be a function or null",
-      );
-    }
-    this.#exceptionHandler = handler ?? defaultExceptionHandler;
+    this.#exceptions.set(handler);
   }
 
   // ---- fd handlers -----------------------------------------------------
@@ -455,17 +432,15 @@ export class IOLoop {
   ): boolean;
   addHandler(fd: number, events: number, handler: Callback, arg?: unknown): boolean {
     const action = `Cannot add handler for fd ${fd}`;
-    this.#open(action);
+    this.#checkOpen(action);
     checkFd(fd, action);
     checkEvents(events, action);
-    checkCallback(handler, `add handler for fd ${fd}`);
+    checkCallback(handler, action);
     const core = this.#core;
-    if (core.watchOf(fd) !== undefined) {
-      // A handler whose fd was closed behind the loop's back (its number
-      // maybe reused) is dropped; a live one stays (turbo: false).
-      if (!core.isStale(fd)) return false;
-      core.forget(fd);
-    }
+    // A handler whose fd was closed behind the loop's back (its number
+    // maybe reused) is dropped, and so are settled readable() waits; a live
+    // one stays (turbo: false).
+    if (liveWatchOf(core, fd) !== undefined) return false;
     const watch = new HandlerWatch(fd);
     const call = arg === undefined
       ? () => {
@@ -477,13 +452,13 @@ export class IOLoop {
         if (bits !== 0) return handler(arg, fd, bits);
       };
     watch.handler = new Handler(call, []);
-    this.#sources.set(watch.handler, { kind: "handler", name: nameOf(handler), fd });
+    this.#sources.set(watch.handler, { kind: "handler", name: callbackName(handler), fd });
     const result = core.setInterest(watch, events | IOEvents.ERROR);
     if (result < 0) {
       watch.drop();
-      this.#report(watchError(-result, action, fd), {
+      this.#exceptions.report(watchError(-result, action, fd), {
         kind: "watch",
-        name: nameOf(handler),
+        name: callbackName(handler),
         fd,
       });
       return false;
@@ -530,7 +505,11 @@ export class IOLoop {
     const result = this.#core.setInterest(watch, events | IOEvents.ERROR, true);
     if (result < 0) {
       const source = this.#sources.get(watch.handler)!;
-      this.#report(watchError(-result, action, fd), { kind: "watch", name: source.name, fd });
+      this.#exceptions.report(watchError(-result, action, fd), {
+        kind: "watch",
+        name: source.name,
+        fd,
+      });
       return false;
     }
     return true;
@@ -574,11 +553,14 @@ export class IOLoop {
     // Removed all the same; a close behind the loop's back is reported.
     const result = this.#core.setInterest(watch, 0);
     if (result < 0) {
-      this.#report(removalError(-result, `Cannot remove handler for fd ${watch.fd}`, watch.fd), {
-        kind: "watch",
-        name: name ?? "<anonymous>",
-        fd: watch.fd,
-      });
+      this.#exceptions.report(
+        removalError(-result, `Cannot remove handler for fd ${watch.fd}`, watch.fd),
+        {
+          kind: "watch",
+          name: name ?? "<anonymous>",
+          fd: watch.fd,
+        },
+      );
     }
   }
 
@@ -642,10 +624,10 @@ export class IOLoop {
   /** With `arg`: calls `callback(arg)`. */
   addCallback<T>(callback: (arg: T) => unknown, arg: T): this;
   addCallback(callback: Callback, arg?: unknown): this {
-    this.#open("Cannot add a callback");
-    checkCallback(callback, "add a callback");
+    this.#checkOpen("Cannot add a callback");
+    checkCallback(callback, "Cannot add a callback");
     const handler = new Handler(callback, arg === undefined ? [] : [arg]);
-    this.#sources.set(handler, { kind: "callback", name: nameOf(callback) });
+    this.#sources.set(handler, { kind: "callback", name: callbackName(callback) });
     this.#core.enqueue(handler);
     return this;
   }
@@ -692,9 +674,9 @@ export class IOLoop {
   addTimeout<T>(timestampMs: number, fn: (arg: T) => unknown, arg: T): number;
   addTimeout(timestampMs: number, fn: Callback, arg?: unknown): number {
     const action = "Cannot add a timeout";
-    this.#open(action);
+    this.#checkOpen(action);
     checkFinite(timestampMs, "the timestamp", action);
-    checkCallback(fn, "add a timeout");
+    checkCallback(fn, action);
     const ref = nextRef++;
     const call = arg === undefined
       ? () => {
@@ -706,7 +688,7 @@ export class IOLoop {
         return fn(arg);
       };
     const timer = this.#core.schedule(this.#toMonotonic(timestampMs), call, []);
-    this.#sources.set(timer, { kind: "timeout", name: nameOf(fn), ref });
+    this.#sources.set(timer, { kind: "timeout", name: callbackName(fn), ref });
     this.#timeouts.set(ref, timer);
     return ref;
   }
@@ -774,15 +756,15 @@ export class IOLoop {
   setInterval<T>(periodMs: number, fn: (arg: T) => unknown, arg: T): number;
   setInterval(periodMs: number, fn: Callback, arg?: unknown): number {
     const action = "Cannot set an interval";
-    this.#open(action);
+    this.#checkOpen(action);
     checkFinite(periodMs, "the period", action);
     if (periodMs <= 0) {
       throw new RangeError(`${action}: the period must be positive, got ${periodMs}`);
     }
-    checkCallback(fn, "set an interval");
+    checkCallback(fn, action);
     const ref = nextRef++;
     const interval: Interval = { start: this.#core.poller.now(), period: periodMs, timer: null };
-    const source: IOLoopErrorSource = { kind: "interval", name: nameOf(fn), ref };
+    const source: IOLoopErrorSource = { kind: "interval", name: callbackName(fn), ref };
     const tick = (): unknown => {
       try {
         return arg === undefined ? fn() : fn(arg);
@@ -859,35 +841,16 @@ export class IOLoop {
    * @throws {Error} If the loop is running or closed.
    */
   start(): Promise<void> {
-    if (this.#closed || this.#closing) {
+    const core = this.#core;
+    if (core.closed || core.closing) {
       throw new Error(
         "Cannot start the loop: it is closed (create a new one, or use IOLoop.instance())",
       );
     }
-    if (this.#running) throw new Error("Cannot start the loop: it is already running");
-    this.#running = true;
-    const id = ++this.#runId;
-    const run = this.#run(id, this.#driving);
-    this.#driving = run;
-    return run;
-  }
-
-  async #run(id: number, previous: Promise<void> | null): Promise<void> {
-    try {
-      // A run that was stopped may still be finishing its iteration. Even
-      // without one, user code never runs inside start() itself: close()
-      // from the first callbacks must find the run in #driving.
-      await (previous === null ? undefined : previous.catch(() => {}));
-      if (!this.#running || this.#runId !== id) return;
-      this.#core.clearStop();
-      await drive(this.#core, this.#mode, true);
-    } finally {
-      if (this.#runId === id) {
-        this.#running = false;
-        this.#driving = null;
-        if (this.#closing) this.#finishClose();
-      }
-    }
+    if (core.started) throw new Error("Cannot start the loop: it is already running");
+    // Turbo's start() returns before anything runs; a run that was stopped
+    // may still be finishing its iteration: the core waits for it.
+    return core.run(true, true);
   }
 
   /**
@@ -908,9 +871,7 @@ export class IOLoop {
    * ```
    */
   stop(): void {
-    if (!this.#running) return;
-    this.#running = false;
-    this.#core.requestStop();
+    if (this.#core.started) this.#core.stop();
   }
 
   /**
@@ -932,24 +893,9 @@ export class IOLoop {
    * ```
    */
   close(): void {
-    if (this.#closed || this.#closing) return;
+    if (this.#core.closed || this.#core.closing) return;
     if (defaultLoop === this) defaultLoop = null;
-    this.#running = false;
-    if (this.#driving !== null) {
-      this.#closing = true;
-      this.#core.requestStop();
-    } else {
-      this.#finishClose();
-    }
-  }
-
-  #finishClose(): void {
-    this.#closing = false;
-    this.#closed = true;
-    this.#timeouts.clear();
-    this.#intervals.clear();
-    SignalRegistry.of(this.#core).clear();
-    this.#core.close();
+    this.#core.closeWhenStopped();
   }
 
   // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,
@@ -1164,10 +1110,10 @@ export class IOLoop {
     arg?: unknown,
   ): void {
     const action = `Cannot add signal handler for ${signo}`;
-    this.#open(action);
-    checkCallback(handler, `add signal handler for ${signo}`);
+    this.#checkOpen(action);
+    checkCallback(handler, action);
     const sig = catchableSignal(signo, "Cannot add signal handler");
-    SignalRegistry.of(this.#core).set(
+    this.#core.signals.set(
       sig,
       new SignalCallback(handler as Callback, arg === undefined ? [] : [arg], {
         withInfo: true,
@@ -1194,8 +1140,8 @@ export class IOLoop {
    * @returns Whether a handler was removed.
    */
   removeSignalHandler(signo: number | string): boolean {
-    if (this.#closed) return false;
-    return SignalRegistry.of(this.#core).removeHandlers(
+    if (this.#core.closed) return false;
+    return this.#core.signals.removeHandlers(
       signalNumber(signo, "Cannot remove signal handler"),
     );
   }
@@ -1238,7 +1184,7 @@ export class IOLoop {
    * ```
    */
   running(): boolean {
-    return this.#running;
+    return this.#core.started;
   }
 }
 

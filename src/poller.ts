@@ -57,9 +57,25 @@ export interface Poller {
   close(): void;
   /** The shim's id for this loop (-1 for a fake poller). */
   readonly id: number;
+
+  // What only the shim's loop has: a fake poller omits these, and its
+  // loop has no signals and no thread handle.
+
+  /** Listens to `signo` (`el_signal_add`); 0 or -errno. */
+  signalAdd?(signo: number): number;
+  /** Stops listening to `signo` (`el_signal_remove`). */
+  signalRemove?(signo: number): number;
+  /** Moves pending signal records into `out` (quadruples); their count. */
+  signalDrain?(out: Int32Array): number;
+  /** Bounds the cross-thread inbox (`el_inbox_set_limit`); 0 or -errno. */
+  inboxSetLimit?(messages: number, bytes: number): number;
+  /** Messages waiting in the inbox (< 0 once the loop is closed). */
+  inboxCount?(): number;
+  /** Moves up to `max` messages into `out` as records; `el_inbox_drain`. */
+  inboxDrain?(out: Uint8Array, max: number): number;
 }
 
-/** The shim's poller (epoll or kqueue). */
+/** The shim's poller (epoll or kqueue): every `el_*(id, ...)` call of a loop. */
 export class NativePoller implements Poller {
   #id: number;
   #onReady: ((result: number) => void) | undefined;
@@ -110,6 +126,30 @@ export class NativePoller implements Poller {
 
   wake(): void {
     if (!this.#closed) lib.el_loop_wake(this.#id);
+  }
+
+  signalAdd(signo: number): number {
+    return lib.el_signal_add(this.#id, signo);
+  }
+
+  signalRemove(signo: number): number {
+    return lib.el_signal_remove(this.#id, signo);
+  }
+
+  signalDrain(out: Int32Array): number {
+    return lib.el_signal_drain(this.#id, out, out.length >> 2);
+  }
+
+  inboxSetLimit(messages: number, bytes: number): number {
+    return lib.el_inbox_set_limit(this.#id, messages, bytes);
+  }
+
+  inboxCount(): number {
+    return lib.el_inbox_count(this.#id);
+  }
+
+  inboxDrain(out: Uint8Array, max: number): number {
+    return lib.el_inbox_drain(this.#id, out, out.length, max);
   }
 
   close(): void {

@@ -10,13 +10,7 @@
 import type { LoopCore } from "./core.ts";
 import { describe } from "./handler.ts";
 import { onAbort, signalOf } from "./abort.ts";
-import {
-  catchableSignal,
-  SIGNAL_LOST_CODE,
-  type SignalInfo,
-  SignalRegistry,
-  type SignalWatch,
-} from "./signals.ts";
+import { catchableSignal, SIGNAL_LOST_CODE, type SignalInfo, type SignalWatch } from "./signals.ts";
 
 /** Options for `loop.signals()`. */
 export interface SignalsOptions {
@@ -96,7 +90,7 @@ class SignalQueue implements SignalIterator, SignalWatch {
   }
 
   start(signal: AbortSignal | undefined): void {
-    SignalRegistry.of(this.#core).add(this.#signo, this);
+    this.#core.signals.add(this.#signo, this);
     this.#unsubscribe = onAbort(signal, (reason) => this.#finish(reason));
   }
 
@@ -171,7 +165,7 @@ class SignalQueue implements SignalIterator, SignalWatch {
     this.#done = true;
     this.#unsubscribe();
     if (unregister && !this.#core.closed) {
-      SignalRegistry.of(this.#core).remove(this.#signo, this);
+      this.#core.signals.remove(this.#signo, this);
     }
     const readers = this.#readers.splice(0);
     for (const reader of readers) {

@@ -270,12 +270,6 @@ export class SignalCallback implements SignalWatch {
 }
 
 const RECORDS = 64;
-const registries = new WeakMap<LoopCore, SignalRegistry>();
-
-function rethrow(error: unknown): never {
-  throw error;
-}
-Object.defineProperty(rethrow, "name", { value: "signalDelivery" });
 
 /**
  * A core's signal watches, many per signal. While a signal has a watch the
@@ -304,7 +298,7 @@ export class SignalRegistry {
   #watches = new Map<number, SignalWatch[]>();
   #records = new Int32Array(4 * RECORDS);
 
-  /** @internal Use `SignalRegistry.of(core)`. */
+  /** @internal Built by the core: use `core.signals`. */
   constructor(core: LoopCore) {
     this.#core = core;
     core.addWakeListener((bits) => {
@@ -326,12 +320,7 @@ export class SignalRegistry {
    * ```
    */
   static of(core: LoopCore): SignalRegistry {
-    let registry = registries.get(core);
-    if (registry === undefined) {
-      registry = new SignalRegistry(core);
-      registries.set(core, registry);
-    }
-    return registry;
+    return core.signals;
   }
 
   /**
@@ -478,9 +467,13 @@ export class SignalRegistry {
   }
 
   #listen(signo: number): void {
-    const result = lib.el_signal_add(this.#core.poller.id, signo);
+    const action = `Cannot add signal handler for ${signalName(signo)}`;
+    const poller = this.#core.poller;
+    if (poller.signalAdd === undefined) {
+      throw new Error(`${action}: this loop has no native poller`);
+    }
+    const result = poller.signalAdd(signo);
     if (result < 0) {
-      const action = `Cannot add signal handler for ${signalName(signo)}`;
       const reason = refusalReason(signo);
       if (reason !== undefined) throw new Error(`${action}: ${reason}`);
       throw new SystemError(-result, "sigaction", action);
@@ -489,14 +482,14 @@ export class SignalRegistry {
 
   #unlisten(signo: number): void {
     // A closed loop already stopped listening in the shim (-ESTALE).
-    lib.el_signal_remove(this.#core.poller.id, signo);
+    this.#core.poller.signalRemove?.(signo);
   }
 
   #drain(): void {
     const records = this.#records;
     const core = this.#core;
     for (;;) {
-      const n = lib.el_signal_drain(core.poller.id, records, RECORDS);
+      const n = core.poller.signalDrain!(records);
       for (let i = 0; i < 4 * Math.max(n, 0); i += 4) {
         const list = this.#watches.get(records[i]);
         if (list === undefined) continue; // removed since it arrived
@@ -510,8 +503,7 @@ export class SignalRegistry {
           try {
             watch.deliver(info, core);
           } catch (error) {
-            // Reported through the loop's exception handler.
-            core.enqueue(new Handler(rethrow, [error]));
+            core.report(error, "signalDelivery");
           }
         }
       }

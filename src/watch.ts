@@ -29,12 +29,26 @@ export function ownedError(fd: number, action: string): SystemError {
   );
 }
 
+/** A watch that holds its fd only until a microtask lets it go. */
+interface Releasable {
+  /** Lets the fd go if nothing waits on it; returns whether it did. */
+  releaseIfIdle(): boolean;
+}
+
 /**
- * The watch on `fd`, after dropping one whose fd was closed behind the
- * loop's back (its number maybe reused: the new file is not watched).
+ * The watch that owns `fd`, after letting go of one that no longer does:
+ * settled `readable()`/`writable()` waits whose interest is still
+ * registered (so `await loop.writable(fd)` then `loop.streams(fd)` works),
+ * and a watch whose fd was closed behind the loop's back (its number
+ * maybe reused: the new file is not watched).
  */
 export function liveWatchOf(core: LoopCore, fd: number): FdWatch | undefined {
-  if (core.watchOf(fd) !== undefined && core.isStale(fd)) core.forget(fd);
+  const watch = core.watchOf(fd);
+  if (watch === undefined) return undefined;
+  if ("releaseIfIdle" in watch && (watch as FdWatch & Releasable).releaseIfIdle()) {
+    return core.watchOf(fd);
+  }
+  if (core.isStale(fd)) core.forget(fd);
   return core.watchOf(fd);
 }
 
@@ -141,7 +155,7 @@ export class Watch implements Disposable {
     const action = `Cannot watch fd ${fd}`;
     checkFd(fd, action);
     checkWatchEvents(events, action);
-    checkCallback(callback, `watch fd ${fd}`);
+    checkCallback(callback, `Cannot watch fd ${fd}`);
     if (core.closed) throw new Error(`${action}: the loop is closed`);
     if (liveWatchOf(core, fd) !== undefined) throw ownedError(fd, action);
     const entry = new WatchEntry(fd, events);

@@ -260,3 +260,34 @@ eachLoop(
     fd.close(w);
   },
 );
+
+eachLoop(
+  test,
+  "a settled readable()/writable() does not keep the fd from its next owner",
+  async (s) => {
+    const [a, b] = fd.socketpair();
+    await s.during(async () => {
+      // Straight after the await, before any other turn: the settled wait's
+      // interest is still registered, and must not answer EEXIST.
+      await s.loop.writable(a);
+      const watch = s.loop.watch(a, IOEvents.WRITE, () => {});
+      watch.cancel();
+      await s.loop.writable(a);
+      const streams = s.loop.streams(a);
+      streams.close();
+      await s.loop.writable(a);
+      const raw = s.raw;
+      if (raw instanceof EventLoop) {
+        raw.addWriter(a, () => {});
+        raw.removeWriter(a);
+      } else {
+        assert(raw.addHandler(a, IOEvents.WRITE, () => {}));
+        raw.removeHandler(a);
+      }
+    });
+    await Promise.resolve();
+    assertIdle(s);
+    fd.close(a);
+    fd.close(b);
+  },
+);

@@ -1,7 +1,8 @@
 // IOLoop's cross-thread entry: turbo's add_callback was not thread-safe;
 // exposed functions posted through RemoteLoop are.
 import { IOLoop, RemoteLoop } from "@evloop/evloop";
-import { assert, assertEquals } from "@std/assert";
+import { assert, assertEquals, assertThrows } from "@std/assert";
+import { lib } from "../ffi/load.ts";
 import { test, within } from "./_harness.ts";
 import { TestWorker } from "./_test_worker.ts";
 
@@ -56,4 +57,14 @@ test("IOLoop: posting to a closed IOLoop fails with a clear error", () => {
     message = (error as Error).message;
   }
   assert(message.includes("destroyed") || message.includes("closed"), message);
+});
+
+test("IOLoop({ inboxLimit }) that is refused closes the loop it opened", () => {
+  const loops = lib.el_loop_count();
+  assertThrows(
+    () => new IOLoop({ inboxLimit: { messages: 0 } }),
+    RangeError,
+    "messages must be an integer",
+  );
+  assertEquals(lib.el_loop_count(), loops);
 });
