@@ -30,14 +30,6 @@ import { type CaseResult, type Results, summarizeCase } from "./results.ts";
 import { runJob } from "./run_job.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const C_PROGRAMS = [
-  "bench_pingpong",
-  "bench_echo_server",
-  "bench_loadgen",
-  "bench_http_server",
-  "bench_bulk",
-  "bench_timers",
-];
 
 interface Options {
   quick: boolean;
@@ -81,17 +73,17 @@ function version(cmd: string, args: string[]): string {
   return (r.stdout ?? "").trim().split("\n")[0] || "unknown";
 }
 
-/** Builds the shim and the C programs unless they are there already. */
+/** Builds the shim and the C programs: configured once, then `cmake --build`. */
 function ensureBuilt(build: string): void {
-  if (C_PROGRAMS.every((p) => existsSync(join(build, p)))) return;
-  for (
-    const args of [["-S", ".", "-B", build, "-DCMAKE_BUILD_TYPE=Release"], [
+  const steps = existsSync(join(build, "CMakeCache.txt"))
+    ? [["--build", build, "--parallel", "2"]]
+    : [["-S", ".", "-B", build, "-DCMAKE_BUILD_TYPE=Release"], [
       "--build",
       build,
       "--parallel",
       "2",
-    ]]
-  ) {
+    ]];
+  for (const args of steps) {
     const r = spawnSync("cmake", args, { cwd: root, stdio: "inherit" });
     if (r.status !== 0) throw new Error(`cmake ${args.join(" ")} failed`);
   }

@@ -13,7 +13,7 @@
  */
 import { bunBinding } from "./bun.ts";
 import { denoBinding } from "./deno.ts";
-import type { Binding, Lib } from "./symbols.ts";
+import { ABI_VERSION, type Binding, type Lib } from "./symbols.ts";
 import { VERSION } from "./version.ts";
 
 // Both bindings are imported statically (a computed dynamic import of a
@@ -23,7 +23,7 @@ import { VERSION } from "./version.ts";
 export const binding: Binding = "Deno" in globalThis ? denoBinding() : bunBinding();
 
 /** The build command printed when the shim cannot be found in a clone. */
-export const BUILD_COMMAND = "npm run build";
+const BUILD_COMMAND = "npm run build";
 
 /** The platforms with a prebuilt package, by their package suffix. */
 export const PREBUILT_PLATFORMS = [
@@ -34,7 +34,7 @@ export const PREBUILT_PLATFORMS = [
 ] as const;
 
 /** The library's file name on `os`. */
-export function libraryFileName(os: string = binding.os): string {
+function libraryFileName(os: string = binding.os): string {
   return os === "darwin" ? "libevloop.dylib" : "libevloop.so";
 }
 
@@ -174,6 +174,25 @@ export function advice(origin: Origin = originOf()): string {
 }
 
 /**
+ * Opens the shim at `path` and checks that it is the ABI these bindings
+ * speak (a library left from another evloop version is refused, never
+ * half-used).
+ *
+ * @throws {Error} If it cannot be opened or its ABI version differs.
+ */
+export function openShim(path: string): Lib {
+  const lib = binding.open(path);
+  const abi = lib.el_abi_version();
+  if (abi !== ABI_VERSION) {
+    throw new Error(
+      `its ABI version is ${abi}, this evloop needs ${ABI_VERSION} (a library built from ` +
+        "another version of evloop: rebuild it)",
+    );
+  }
+  return lib;
+}
+
+/**
  * Opens the first candidate that loads.
  *
  * @throws {Error} One error listing every place tried and why it failed,
@@ -191,7 +210,7 @@ export function openLibrary(
       continue;
     }
     try {
-      return { lib: binding.open(c.path), path: c.path };
+      return { lib: openShim(c.path), path: c.path };
     } catch (error) {
       lastError = error;
       failures.push(`  ${c.place}: ${c.path}: ${messageOf(error)}`);
@@ -207,5 +226,20 @@ const opened = openLibrary(await candidates());
 
 /** The shim's functions. */
 export const lib: Lib = opened.lib;
+
+const textBuffer = new Uint8Array(256);
+const textDecoder = new TextDecoder();
+
+/**
+ * Reads a string the shim writes into a caller's buffer (`el_errno_name`,
+ * `el_signal_name`, `el_backend_name`, ...): `fill(buf, len)` makes the
+ * call and returns its result, the length written or -errno.
+ *
+ * @returns The text, or undefined when the call failed.
+ */
+export function shimString(fill: (buf: Uint8Array, len: number) => number): string | undefined {
+  const n = fill(textBuffer, textBuffer.length);
+  return n < 0 ? undefined : textDecoder.decode(textBuffer.subarray(0, n));
+}
 /** The path the shim was loaded from. */
 export const libraryPath: string = opened.path;

@@ -16,6 +16,12 @@ export interface SymbolSpec {
   readonly result: NativeType;
 }
 
+/**
+ * The `el_abi_version()` these bindings are written for (csrc/core.c):
+ * the loader refuses a library that answers another.
+ */
+export const ABI_VERSION = 3;
+
 /** Every exported `el_*` function, with the C signature beside each type. */
 export const symbols = {
   el_abi_version: { parameters: [], result: "i32" },

@@ -15,7 +15,7 @@ import { RingQueue } from "./ring_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
 import { Ctl, NativePoller, type Poller } from "./poller.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { SystemError } from "./errors.ts";
+import { Errno, SystemError } from "./errors.ts";
 import { Inbox, type InboxLimit } from "./inbox.ts";
 import { SignalRegistry } from "./signals.ts";
 import { checkLoopOptions } from "./validate.ts";
@@ -106,7 +106,6 @@ export interface LoopCoreOptions {
   readonly onError: ErrorSink;
 }
 
-const EINTR_RESULT = -4; // -EINTR on every supported OS
 const MAX_EVENTS = 256;
 
 /** The error of a failed wait (no readiness: the loop cannot go on). */
@@ -481,7 +480,7 @@ export class LoopCore {
     const events = this.#events;
     const n = this.poller.wait(events, timeoutMs);
     if (n < 0) {
-      if (n === EINTR_RESULT) return 0;
+      if (n === -Errno.EINTR) return 0;
       throw waitError(-n);
     }
     for (let i = 0; i < 2 * n; i += 2) {
@@ -539,7 +538,7 @@ export class LoopCore {
       this.#nudged = false;
       this.poller.park(timeoutMs, (result) => {
         this.#parked = false;
-        if (result < 0 && result !== EINTR_RESULT) reject(waitError(-result));
+        if (result < 0 && result !== -Errno.EINTR) reject(waitError(-result));
         else resolve();
       });
     });

@@ -20,7 +20,7 @@ export type Mode = "hosted" | "exclusive";
 export const MODES: readonly Mode[] = ["hosted", "exclusive"];
 
 /** Resolves after a host macrotask: every queued microtask has run. */
-export function macrotask(): Promise<void> {
+function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 

@@ -4,14 +4,104 @@
  *
  * @module
  */
-import { lib } from "../ffi/load.ts";
+import { lib, shimString } from "../ffi/load.ts";
 
-const text = new Uint8Array(256);
-const decoder = new TextDecoder();
+/** The errno names the shim knows (csrc/core.c, ERRNO_NAMES). */
+const ERRNO_NAMES = [
+  "EPERM",
+  "ENOENT",
+  "ESRCH",
+  "EINTR",
+  "EIO",
+  "ENXIO",
+  "E2BIG",
+  "ENOEXEC",
+  "EBADF",
+  "ECHILD",
+  "EAGAIN",
+  "ENOMEM",
+  "EACCES",
+  "EFAULT",
+  "EBUSY",
+  "EEXIST",
+  "EXDEV",
+  "ENODEV",
+  "ENOTDIR",
+  "EISDIR",
+  "EINVAL",
+  "ENFILE",
+  "EMFILE",
+  "ENOTTY",
+  "EFBIG",
+  "ENOSPC",
+  "ESPIPE",
+  "EROFS",
+  "EMLINK",
+  "EPIPE",
+  "EDOM",
+  "ERANGE",
+  "EDEADLK",
+  "ENAMETOOLONG",
+  "ENOSYS",
+  "ENOTEMPTY",
+  "ELOOP",
+  "ENOTSOCK",
+  "EDESTADDRREQ",
+  "EMSGSIZE",
+  "EPROTOTYPE",
+  "ENOPROTOOPT",
+  "EPROTONOSUPPORT",
+  "EOPNOTSUPP",
+  "EAFNOSUPPORT",
+  "EADDRINUSE",
+  "EADDRNOTAVAIL",
+  "ENETDOWN",
+  "ENETUNREACH",
+  "ECONNABORTED",
+  "ECONNRESET",
+  "ENOBUFS",
+  "EISCONN",
+  "ENOTCONN",
+  "ETIMEDOUT",
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "EALREADY",
+  "EINPROGRESS",
+  "ESTALE",
+  "ECANCELED",
+  "EOVERFLOW",
+] as const;
 
-function readText(n: number): string {
-  return decoder.decode(text.subarray(0, Math.max(0, n)));
-}
+/** One errno name the shim knows. */
+export type ErrnoName = typeof ERRNO_NAMES[number];
+
+/**
+ * The errno numbers of this OS by name, read from the shim once at load
+ * (they differ between Linux, macOS and the BSDs): compare a shim result
+ * as `result === -Errno.EAGAIN`.
+ *
+ * @example
+ * ```ts
+ * import { Errno, errnoName } from "./errors.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * assertEquals(errnoName(Errno.EBADF), "EBADF");
+ * ```
+ */
+export const Errno: Readonly<Record<ErrnoName, number>> = (() => {
+  const byName = new Map<string, number>();
+  for (let errno = 1; errno < 256; errno++) {
+    const name = shimString((buf, len) => lib.el_errno_name(errno, buf, len));
+    if (name !== undefined && !byName.has(name)) byName.set(name, errno);
+  }
+  const table = {} as Record<ErrnoName, number>;
+  for (const name of ERRNO_NAMES) {
+    const errno = byName.get(name);
+    if (errno === undefined) throw new Error(`Cannot load the shim: it does not name ${name}`);
+    table[name] = errno;
+  }
+  return Object.freeze(table);
+})();
 
 /**
  * The symbolic name of an errno ("EBADF"), or "E<number>" for one without
@@ -31,29 +121,12 @@ export function errnoName(errno: number): string {
   if (typeof errno !== "number" || !Number.isInteger(errno)) {
     throw new TypeError(`Cannot name errno ${String(errno)}: expected an integer`);
   }
-  const n = lib.el_errno_name(errno, text, text.length);
-  return n < 0 ? `E${Math.abs(errno)}` : readText(n);
-}
-
-let numbers: Map<string, number> | undefined;
-
-/** The positive errno for a name ("EEXIST"), from the shim's table. */
-export function errnoNumber(name: string): number {
-  if (numbers === undefined) {
-    numbers = new Map();
-    for (let errno = 1; errno < 256; errno++) {
-      const n = lib.el_errno_name(errno, text, text.length);
-      if (n > 0 && !numbers.has(readText(n))) numbers.set(readText(n), errno);
-    }
-  }
-  const errno = numbers.get(name);
-  if (errno === undefined) throw new Error(`Cannot find errno ${name} in the shim's table`);
-  return errno;
+  return shimString((buf, len) => lib.el_errno_name(errno, buf, len)) ?? `E${Math.abs(errno)}`;
 }
 
 /** The C library's text for a positive errno. */
-export function errnoMessage(errno: number): string {
-  return readText(lib.el_strerror(errno, text, text.length));
+function errnoMessage(errno: number): string {
+  return shimString((buf, len) => lib.el_strerror(errno, buf, len)) ?? `errno ${errno}`;
 }
 
 /**
@@ -113,8 +186,7 @@ export function check(result: number, syscall: string, context: string): number 
  * for the loop's own fds (EINVAL).
  */
 export function watchError(errno: number, action: string, fd: number): SystemError {
-  const error = new SystemError(errno, "epoll_ctl", action);
-  if (error.code === "EPERM") {
+  if (errno === Errno.EPERM) {
     return new SystemError(
       errno,
       "epoll_ctl",
@@ -122,7 +194,7 @@ export function watchError(errno: number, action: string, fd: number): SystemErr
       `fd ${fd} does not support readiness (a regular file or directory is always ready)`,
     );
   }
-  if (error.code === "EINVAL") {
+  if (errno === Errno.EINVAL) {
     return new SystemError(
       errno,
       "epoll_ctl",
@@ -130,7 +202,7 @@ export function watchError(errno: number, action: string, fd: number): SystemErr
       `fd ${fd} is the loop's own poller, wake or timer fd`,
     );
   }
-  return error;
+  return new SystemError(errno, "epoll_ctl", action);
 }
 
 /**
@@ -139,10 +211,9 @@ export function watchError(errno: number, action: string, fd: number): SystemErr
  * watched. The watch is gone all the same.
  */
 export function removalError(errno: number, action: string, fd: number): SystemError {
-  const code = errnoName(errno);
-  const what = code === "EBADF"
+  const what = errno === Errno.EBADF
     ? `fd ${fd} was closed while watched`
-    : code === "ENOENT"
+    : errno === Errno.ENOENT
     ? `fd ${fd} was closed while watched and its number reused`
     : undefined;
   if (what === undefined) return new SystemError(errno, "epoll_ctl", action);
@@ -156,5 +227,5 @@ export function removalError(errno: number, action: string, fd: number): SystemE
 
 /** The SystemError (code EEXIST) for a second watch of the same kind. */
 export function alreadyWatched(action: string): SystemError {
-  return new SystemError(errnoNumber("EEXIST"), "epoll_ctl", action, "fd is already watched");
+  return new SystemError(Errno.EEXIST, "epoll_ctl", action, "fd is already watched");
 }

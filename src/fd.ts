@@ -26,18 +26,15 @@
  */
 import { lib } from "../ffi/load.ts";
 import { liveCores } from "./core.ts";
-import { check, errnoName, errnoNumber, SystemError } from "./errors.ts";
+import { check, Errno, SystemError } from "./errors.ts";
 import { describe } from "./handler.ts";
 import { checkFd } from "./validate.ts";
 
-const EAGAIN = -11; // Linux; other OSes are mapped through the name below
 const pair = new Int32Array(2);
 const encoder = new TextEncoder();
 
 function isAgain(result: number): boolean {
-  if (result >= 0) return false;
-  if (result === EAGAIN) return true;
-  return errnoName(-result) === "EAGAIN";
+  return result === -Errno.EAGAIN;
 }
 
 function cString(text: string): Uint8Array {
@@ -188,10 +185,10 @@ export function close(fd: number): void {
   const action = `Cannot close fd ${fd}`;
   checkFd(fd, action);
   const result = lib.el_fd_close(fd);
-  if (result < 0 && errnoName(-result) === "EBUSY") {
+  if (result === -Errno.EBUSY) {
     // Refused by the shim: closing it would break that loop.
     throw new SystemError(
-      errnoNumber("EBADF"),
+      Errno.EBADF,
       "close",
       action,
       `fd ${fd} is a loop's own poller, wake or timer fd (it is closed by destroy() or close())`,
@@ -412,9 +409,8 @@ export function socketError(fd: number): SystemError | null {
   checkFd(fd, `Cannot read the socket error of fd ${fd}`);
   const n = lib.el_sock_error(fd);
   if (n >= 0) return null;
-  const code = errnoName(-n);
   // getsockopt itself failed: no socket to ask (never a pending error).
-  if (code === "ENOTSOCK" || code === "EBADF") {
+  if (n === -Errno.ENOTSOCK || n === -Errno.EBADF) {
     throw new SystemError(-n, "getsockopt", `Cannot read the socket error of fd ${fd}`);
   }
   // The error of an earlier asynchronous operation: a connect, mostly.
@@ -479,7 +475,7 @@ export function recvOob(fd: number): number | null {
   const action = `Cannot receive out-of-band data on fd ${fd}`;
   checkFd(fd, action);
   const n = lib.el_sock_recv_oob(fd);
-  if (n < 0 && (isAgain(n) || errnoName(-n) === "EINVAL")) return null;
+  if (isAgain(n) || n === -Errno.EINVAL) return null;
   return check(n, "recv", action);
 }
 

@@ -15,7 +15,7 @@
  */
 import { libraryPath } from "../ffi/load.ts";
 import type { LoopCore } from "./core.ts";
-import { errnoName, SystemError } from "./errors.ts";
+import { Errno, SystemError } from "./errors.ts";
 import { type Callback, checkCallback, Handler } from "./handler.ts";
 import { decodeCall } from "./message.ts";
 import { type Poller, Wake } from "./poller.ts";
@@ -165,7 +165,7 @@ export class Inbox {
     while (pending > 0) {
       const n = poller.inboxDrain!(this.#buffer, pending);
       if (n < 0) {
-        if (errnoName(-n) !== "ENOBUFS") return; // closed meanwhile
+        if (n !== -Errno.ENOBUFS) return; // closed meanwhile
         const buf = this.#buffer;
         const need = buf[0] | buf[1] << 8 | buf[2] << 16 | buf[3] << 24;
         this.#buffer = new Uint8Array(Math.max(need, 2 * buf.length));

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { binding, lib, libraryPath } from "../ffi/load.ts";
+import { binding, lib, libraryPath, shimString } from "../ffi/load.ts";
 
 /** What `cli.ts doctor` prints. */
 export interface Info {
@@ -22,9 +22,7 @@ export interface Info {
 }
 
 function text(fill: (buf: Uint8Array, len: number) => number): string {
-  const buf = new Uint8Array(256);
-  const n = fill(buf, buf.length);
-  return n < 0 ? "unknown" : new TextDecoder().decode(buf.subarray(0, n));
+  return shimString(fill) ?? "unknown";
 }
 
 /**

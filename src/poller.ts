@@ -5,7 +5,7 @@
  * @module
  */
 import { binding, lib } from "../ffi/load.ts";
-import { check, errnoName, SystemError } from "./errors.ts";
+import { check, Errno, SystemError } from "./errors.ts";
 
 /** Loops the shim can hold at once (EL_MAX_LOOPS in csrc/evloop.h). */
 export const MAX_LOOPS = 1024;
@@ -84,7 +84,7 @@ export class NativePoller implements Poller {
   /** Opens a loop in the shim. */
   constructor() {
     const id = lib.el_loop_open();
-    if (id < 0 && errnoName(-id) === "EMFILE" && lib.el_loop_count() >= MAX_LOOPS) {
+    if (id === -Errno.EMFILE && lib.el_loop_count() >= MAX_LOOPS) {
       // The shim's table is full, not the process's fd table.
       throw new SystemError(
         -id,

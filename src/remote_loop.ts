@@ -4,24 +4,13 @@
  *
  * @module
  */
-import { binding, lib, libraryPath } from "../ffi/load.ts";
+import { lib, libraryPath, openShim } from "../ffi/load.ts";
 import type { Lib } from "../ffi/symbols.ts";
-import { errnoName, SystemError } from "./errors.ts";
+import { Errno, SystemError } from "./errors.ts";
 import { HANDLE_KIND, type ThreadHandle } from "./inbox.ts";
 import { encodeCall } from "./message.ts";
 
 const encoder = new TextEncoder();
-/** -errno → name, so a producer retrying on a full inbox stays cheap. */
-const codes = new Map<number, string>();
-
-function codeOf(result: number): string {
-  let code = codes.get(result);
-  if (code === undefined) {
-    code = errnoName(-result);
-    codes.set(result, code);
-  }
-  return code;
-}
 const libraries = new Map<string, Lib>([[libraryPath, lib]]);
 
 /** The shim instance the handle's loop lives in. */
@@ -29,7 +18,7 @@ function libraryFor(path: string): Lib {
   let found = libraries.get(path);
   if (found === undefined) {
     // dlopen of the file the loop's thread loaded returns that instance.
-    found = binding.open(path);
+    found = openShim(path);
     libraries.set(path, found);
   }
   return found;
@@ -156,10 +145,9 @@ export class RemoteLoop {
     const len = encoder.encodeInto(text, this.#buffer).written;
     const r = this.#lib.el_inbox_post(this.#id, this.#buffer, len);
     if (r === 0) return true;
-    const code = codeOf(r);
-    if (code === "EAGAIN") return false;
-    if (code === "ESTALE") throw new Error(`${action}: the loop was destroyed`);
-    if (code === "EMSGSIZE") {
+    if (r === -Errno.EAGAIN) return false;
+    if (r === -Errno.ESTALE) throw new Error(`${action}: the loop was destroyed`);
+    if (r === -Errno.EMSGSIZE) {
       throw new RangeError(
         `${action}: the message is ${len} bytes, over the inbox's byte limit`,
       );

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { lib } from "../ffi/load.ts";
+import { lib, shimString } from "../ffi/load.ts";
 import type { LoopCore } from "./core.ts";
 import { SystemError } from "./errors.ts";
 import { type Callback, describe, Handler, retire } from "./handler.ts";
@@ -71,20 +71,15 @@ export const Refusal = {
 } as const;
 
 /** The largest signal number (64 on Linux). */
-export const MAX_SIGNAL: number = lib.el_signal_max();
+const MAX_SIGNAL: number = lib.el_signal_max();
 
 const nameOf: (string | undefined)[] = [];
 const byName = new Map<string, number>();
-{
-  const buf = new Uint8Array(32);
-  const decoder = new TextDecoder();
-  for (let signo = 1; signo <= MAX_SIGNAL; signo++) {
-    const n = lib.el_signal_name(signo, buf, buf.length);
-    if (n <= 0) continue;
-    const name = decoder.decode(buf.subarray(0, n));
-    nameOf[signo] = name;
-    byName.set(name, signo);
-  }
+for (let signo = 1; signo <= MAX_SIGNAL; signo++) {
+  const name = shimString((buf, len) => lib.el_signal_name(signo, buf, len));
+  if (name === undefined || name.length === 0) continue;
+  nameOf[signo] = name;
+  byName.set(name, signo);
 }
 
 /**
@@ -139,7 +134,7 @@ export function signalNumber(sig: unknown, action: string): number {
 }
 
 /** Why `signo` cannot be handled, or undefined when it can. */
-export function refusalReason(signo: number): string | undefined {
+function refusalReason(signo: number): string | undefined {
   switch (lib.el_signal_refusal(signo)) {
     case Refusal.OK:
       return undefined;

@@ -53,7 +53,7 @@ export function liveWatchOf(core: LoopCore, fd: number): FdWatch | undefined {
 }
 
 /** Checks a watch's events: a mask of READ, PRI and WRITE (0 pauses). */
-export function checkWatchEvents(events: unknown, action: string): asserts events is number {
+function checkWatchEvents(events: unknown, action: string): asserts events is number {
   if (typeof events !== "number") {
     throw new TypeError(`${action}: events must be a number, got ${describe(events)}`);
   }

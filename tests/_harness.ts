@@ -6,7 +6,7 @@
  */
 import { threadLoopForTests } from "../src/event_loop.ts";
 import { defaultLoopForTests } from "../src/ioloop.ts";
-import { binding, lib } from "../ffi/load.ts";
+import { binding, lib, shimString } from "../ffi/load.ts";
 import { gated, newFds } from "./_leaks.ts";
 
 export { newFds, openFds } from "./_leaks.ts";
@@ -33,10 +33,7 @@ const bunTestModule = "bun:test";
 const bunTest: BunTest | undefined = isDeno ? undefined : await import(bunTestModule);
 
 /** The shim's poller backend: "epoll" or "kqueue" (`el_backend_name`). */
-export const backend: string = (() => {
-  const buf = new Uint8Array(32);
-  return new TextDecoder().decode(buf.subarray(0, lib.el_backend_name(buf, buf.length)));
-})();
+export const backend: string = shimString((buf, len) => lib.el_backend_name(buf, len)) ?? "";
 
 /**
  * Whether the poller reports TCP out-of-band data as PRI: epoll does, and

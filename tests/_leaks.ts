@@ -125,7 +125,7 @@ function leaks(before: Snapshot): string[] {
 
 /**
  * How long a file's leftovers may take to go: a terminated Worker's thread
- * and loop are released asynchronously (issue 10 asks for one second; this
+ * and loop are released asynchronously (within about a second; this
  * leaves room for a loaded machine). EVLOOP_LEAK_SETTLE_MS changes it, for
  * the gate's own test.
  */

@@ -1,5 +1,5 @@
-// EventLoop readers and writers on real kernel objects (semantics 3 and the
-// fd pitfalls of DESIGN.md), in both drivers.
+// EventLoop readers and writers on real kernel objects (level-triggered
+// readiness, error and hang-up, fds closed or reused), in both drivers.
 import { EventLoop, fd, SystemError } from "@evloop/evloop";
 import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
 import { openSync } from "node:fs";

@@ -1,5 +1,5 @@
-// EventLoop scheduling and lifecycle on the real shim (evergreen semantics
-// 1, 2, 4, 5, 6 of DESIGN.md).
+// EventLoop scheduling and lifecycle on the real shim: FIFO callbacks,
+// timers never early, stop and destroy as evergreen has them.
 import { EventLoop, type Handler } from "@evloop/evloop";
 import { assert, assertEquals, assertGreaterOrEqual, assertThrows } from "@std/assert";
 import { settled, test } from "./_harness.ts";

@@ -3,9 +3,6 @@ import { EventLoop } from "@evloop/evloop";
 import { assert, assertEquals } from "@std/assert";
 import { FakePoller } from "./_fake_poller.ts";
 import { test } from "./_harness.ts";
-import { RingQueue } from "../src/ring_queue.ts";
-import { TimerHeap } from "../src/timer_heap.ts";
-import { TimerHandler } from "../src/handler.ts";
 
 test("EventLoop poll timeout: 0 with ready work, the next timer's distance, then done", async () => {
   const poller = new FakePoller(1000);
@@ -95,38 +92,4 @@ test("EventLoop on virtual time: a hang-up runs both the reader and the writer",
   loop.addWriter(9, () => (ran.push("w"), loop.removeWriter(9)));
   await loop.run();
   assertEquals(ran, ["r", "w"]);
-});
-
-test("TimerHeap compacts when cancelled timers outnumber live ones", () => {
-  const heap = new TimerHeap();
-  const timers: TimerHandler[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const t = new TimerHandler(i % 97, i, () => {}, [], () => heap.noteCancelled());
-    timers.push(t);
-    heap.push(t);
-  }
-  for (let i = 0; i < 900; i++) timers[i].cancel();
-  assertEquals(heap.live, 100);
-  assert(heap.all().length < 1000, "the heap was rebuilt");
-  // Order by (when, seq) survives the rebuild.
-  let last = -1;
-  let lastSeq = -1;
-  for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
-    assert(t.when > last || (t.when === last && t.seq > lastSeq));
-    last = t.when;
-    lastSeq = t.seq;
-  }
-});
-
-test("RingQueue keeps FIFO order across growth and wrap-around", () => {
-  const q = new RingQueue<number>();
-  const out: number[] = [];
-  let next = 0;
-  for (let round = 0; round < 50; round++) {
-    for (let i = 0; i < 37; i++) q.push(next++);
-    for (let i = 0; i < 30; i++) out.push(q.shift()!);
-  }
-  while (q.length > 0) out.push(q.shift()!);
-  assertEquals(out, Array.from({ length: next }, (_, i) => i));
-  assertEquals(q.shift(), undefined);
 });

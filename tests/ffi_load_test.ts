@@ -7,6 +7,7 @@ import {
   cloneLibraryPath,
   libraryPath,
   openLibrary,
+  openShim,
   originOf,
   platformPackage,
   platformSpecifier,
@@ -98,4 +99,15 @@ test("candidates() says why the platform package is missing", async () => {
   if (platformPackage() !== undefined) {
     assert(tried[2].skipped!.startsWith("not installed (Cannot find package"), tried[2].skipped);
   }
+});
+
+test("openShim() refuses a library of another ABI version, saying to rebuild it", () => {
+  const other = libraryPath.replace(/libevloop\.(so|dylib)$/, "libevloop_abi_other.$1");
+  const error = assertThrows(() => openShim(other), Error, "its ABI version is 1");
+  assert(error.message.includes("rebuild it"), error.message);
+  assertThrows(
+    () => openLibrary([{ place: "EVLOOP_LIB", path: other }], advice("clone")),
+    Error,
+    `EVLOOP_LIB: ${other}: its ABI version is 1`,
+  );
 });

@@ -1,4 +1,4 @@
-import { assertEquals } from "@std/assert";
+import { assert, assertEquals } from "@std/assert";
 import { TimerHandler } from "../src/handler.ts";
 import { TimerHeap } from "../src/timer_heap.ts";
 import { test } from "./_harness.ts";
@@ -33,4 +33,25 @@ test("TimerHeap pops live timers in (when, seq) order across compactions", () =>
   for (let t = heap.pop(); t !== undefined; t = heap.pop()) got.push(t);
   assertEquals(got.map((t) => t.seq), expected.map((t) => t.seq));
   assertEquals(heap.live, 0);
+});
+
+test("TimerHeap compacts when cancelled timers outnumber live ones", () => {
+  const heap = new TimerHeap();
+  const timers: TimerHandler[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const t = new TimerHandler(i % 97, i, () => {}, [], () => heap.noteCancelled());
+    timers.push(t);
+    heap.push(t);
+  }
+  for (let i = 0; i < 900; i++) timers[i].cancel();
+  assertEquals(heap.live, 100);
+  assert(heap.all().length < 1000, "the heap was rebuilt");
+  // Order by (when, seq) survives the rebuild.
+  let last = -1;
+  let lastSeq = -1;
+  for (let t = heap.pop(); t !== undefined; t = heap.pop()) {
+    assert(t.when > last || (t.when === last && t.seq > lastSeq));
+    last = t.when;
+    lastSeq = t.seq;
+  }
 });
