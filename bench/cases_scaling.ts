@@ -21,7 +21,7 @@ export function echoScaling(tools: Tools, run: Run): CaseDef {
   const load = (c: Ctx, i: number) =>
     c.quick
       ? { conns: sizes(c)[i], size: 64, warmupMs: 30, measureMs: 100 }
-      : { conns: sizes(c)[i], size: 64, warmupMs: 300, measureMs: 700 };
+      : { conns: sizes(c)[i], size: 64, warmupMs: 200, measureMs: 500 };
   const kinds = [
     { id: "c", label: "C epoll server" },
     { id: "exclusive", label: "evloop exclusive" },
@@ -103,7 +103,6 @@ export function echoScaling(tools: Tools, run: Run): CaseDef {
       },
     ],
     runs: 2,
-    warmup: false,
   };
 }
 
@@ -114,7 +113,7 @@ export function timerScaling(tools: Tools, run: Run): CaseDef {
   // One timer per µs on average (1M over 1 s, as the suite has always
   // run), and at least 100,000 timers per measurement: small sizes repeat.
   const span = (n: number) => n / 1000;
-  const reps = (c: Ctx, n: number) => c.quick ? 1 : Math.max(1, Math.round(100_000 / n));
+  const reps = (c: Ctx, n: number) => c.quick ? 2 : Math.max(1, Math.round(100_000 / n));
   const kinds = [
     { id: "c", label: "C binary heap" },
     { id: "exclusive", label: "evloop callLater, exclusive" },
@@ -197,7 +196,6 @@ export function timerScaling(tools: Tools, run: Run): CaseDef {
       },
     ],
     runs: 2,
-    warmup: false,
   };
 }
 
@@ -252,6 +250,5 @@ export function coreScaling(tools: Tools, run: Run): CaseDef {
     checks: [],
     curves: [{ id: "vs_c", title: "Echo on cores ÷ C threads", xLabel: "cores", yLabel: "× C" }],
     runs: 2,
-    warmup: false,
   };
 }

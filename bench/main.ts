@@ -89,6 +89,21 @@ function ensureBuilt(build: string): void {
   }
 }
 
+/** Writes RESULTS.md, results.json and the charts; returns their paths. */
+function write(results: Results): string[] {
+  const files: [string, string][] = [
+    ["RESULTS.md", renderMarkdown(results)],
+    ["results.json", JSON.stringify(results, null, 2) + "\n"],
+    ["chart.svg", renderSvg(results)],
+    ...[...curveCases(results).keys()].map((id): [string, string] => [
+      `curve_${id}.svg`,
+      renderCurveSvg(results, id),
+    ]),
+  ];
+  for (const [name, text] of files) writeFileSync(join(root, "bench", name), text);
+  return files.map(([name]) => `bench/${name}`);
+}
+
 /** The load average, to two decimals. */
 function loadAvg(): number[] {
   return os.loadavg().map((v) => Math.round(v * 100) / 100);
@@ -110,7 +125,10 @@ export async function main(args: string[]): Promise<Results> {
   };
   ensureBuilt(tools.build);
   const loadgen = join(tools.build, "bench_loadgen");
-  const warmRounds = opts.quick ? 0 : 1;
+  // No discarded round by default: every runner warms up in-process
+  // (JIT, caches), and the rounds are what a 15-minute run can afford. A
+  // case may ask for one (`warmup: true`).
+  const warmRounds = 0;
   const timeoutMs = opts.quick ? 60_000 : 180_000;
   const defs = allCases(tools)
     .filter((d) => !opts.cases || opts.cases.includes(d.id))
@@ -152,7 +170,7 @@ export async function main(args: string[]): Promise<Results> {
       let error: string | undefined;
       const caseStart = Date.now();
       const runs = Math.min(opts.runs, def.runs ?? opts.runs);
-      const warm = def.warmup === false ? 0 : warmRounds;
+      const warm = def.warmup === true && !opts.quick ? 1 : warmRounds;
       rounds: for (let round = 0; round < warm + runs; round++) {
         for (const v of def.variants) {
           if (skips.has(v.id)) continue;
@@ -180,6 +198,12 @@ export async function main(args: string[]): Promise<Results> {
       if (skipped !== undefined) result.skipped = skipped;
       if (error !== undefined) result.error = error.slice(0, 2000);
       out.push(result);
+      // Written after every case, marked partial: a run cut short still
+      // leaves what it measured.
+      if (opts.write) {
+        results.seconds = (Date.now() - started) / 1000;
+        write({ ...results, partial: true });
+      }
       log(
         `bench: ${def.id} took ${((Date.now() - caseStart) / 1000).toFixed(1)} s${
           skipped ? ` (skipped: ${skipped})` : ""
@@ -190,18 +214,11 @@ export async function main(args: string[]): Promise<Results> {
   results.seconds = (Date.now() - started) / 1000;
   results.load!.end = loadAvg();
 
-  const md = renderMarkdown(results);
-  console.log(md);
+  console.log(renderMarkdown(results));
   if (opts.json) writeFileSync(opts.json, JSON.stringify(results, null, 2) + "\n");
   if (opts.write) {
-    writeFileSync(join(root, "bench", "RESULTS.md"), md);
-    writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
-    writeFileSync(join(root, "bench", "chart.svg"), renderSvg(results));
-    const curves = [...curveCases(results).keys()].map((id) => `curve_${id}.svg`);
-    for (const id of curveCases(results).keys()) {
-      writeFileSync(join(root, "bench", `curve_${id}.svg`), renderCurveSvg(results, id));
-    }
-    log(`bench: wrote bench/RESULTS.md, bench/results.json, bench/chart.svg, ${curves.join(", ")}`);
+    const files = write(results);
+    log(`bench: wrote ${files.join(", ")}`);
   }
   log(`bench: done in ${results.seconds.toFixed(0)} s`);
   return results;

@@ -13,6 +13,14 @@ import type { CaseResult, Results } from "./results.ts";
 
 const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
 const COLORS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828", "#00838f"];
+/** One colour per contestant in every chart; others take the palette's. */
+const SERIES_COLORS: Record<string, string> = {
+  c: "#424242",
+  exclusive: "#1565c0",
+  hosted: "#2e7d32",
+  native: "#ef6c00",
+  settimeout: "#ef6c00",
+};
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -120,7 +128,7 @@ function panel(results: Results, caseId: string, def: CurveDef, top: number): st
         `<text x="${left + w + 4}" y="${ty}" dy="4" fill="#555">target ${fmt(l.target)}×</text>`,
       );
     }
-    const color = COLORS[series.indexOf(l.series) % COLORS.length];
+    const color = SERIES_COLORS[l.series] ?? COLORS[series.indexOf(l.series) % COLORS.length];
     const dash = l.runtime === "bun" ? ` stroke-dasharray="6 4"` : "";
     const pts = l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(" ");
     out.push(
@@ -132,7 +140,7 @@ function panel(results: Results, caseId: string, def: CurveDef, top: number): st
   });
   // Legend: one row per line.
   lines.forEach((l, i) => {
-    const color = COLORS[series.indexOf(l.series) % COLORS.length];
+    const color = SERIES_COLORS[l.series] ?? COLORS[series.indexOf(l.series) % COLORS.length];
     const ly = y0 + 8 + i * 15;
     const dash = l.runtime === "bun" ? ` stroke-dasharray="6 4"` : "";
     out.push(

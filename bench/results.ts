@@ -61,6 +61,8 @@ export interface Results {
   versions: Record<string, string>;
   runtimes: Record<string, CaseResult[]>;
   seconds: number;
+  /** Written while the run was still going (or cut short). */
+  partial?: boolean;
 }
 
 /** Whether `value` meets `target`. */

@@ -14,7 +14,7 @@
  * @module
  */
 import { EventLoop, type Handler, type Mode } from "../../mod.ts";
-import { args, cpuMs, emit, intArg, now, quantile, spread } from "./_common.ts";
+import { args, cpuMs, emit, intArg, isDeno, now, quantile, skip, spread } from "./_common.ts";
 
 interface Scheduler {
   /** Schedules `cb`; returns the token `cancel` takes. */
@@ -37,11 +37,7 @@ function evloop(mode: Mode): Scheduler {
 function host(): Scheduler {
   let pending = 0;
   let resolve: () => void = () => {};
-  let all = new Promise<void>((r) => resolve = r);
-  const fresh = () => {
-    resolve();
-    all = new Promise<void>((r) => resolve = r);
-  };
+  const all = new Promise<void>((r) => resolve = r);
   return {
     later(ms, cb) {
       pending++;
@@ -55,7 +51,7 @@ function host(): Scheduler {
       clearTimeout(token as number);
       if (--pending === 0) resolve();
     },
-    run: () => pending === 0 ? Promise.resolve() : all.then(fresh),
+    run: () => pending === 0 ? Promise.resolve() : all,
     done: () => Promise.resolve(),
   };
 }
@@ -66,7 +62,11 @@ const n = intArg(2, 1_000_000);
 const span = intArg(3, 1000);
 const make = () => variant === "settimeout" ? host() : evloop(variant as Mode);
 
-/** `reps` rounds of k timers over spanMs on one scheduler. */
+/**
+ * `reps` rounds of k timers over spanMs on one scheduler: the last timer
+ * of a round schedules the next round (a loop runs once, and opening a
+ * loop per round would cost more than a round of 1,000 timers).
+ */
 async function spreadRun(
   k: number,
   spanMs: number,
@@ -75,13 +75,17 @@ async function spreadRun(
   const s = make();
   const rand = spread();
   let fired = 0;
-  const cb = () => void fired++;
+  let round = 0;
+  const schedule = () => {
+    for (let i = 0; i < k; i++) s.later(rand() * spanMs, cb);
+  };
+  const cb = () => {
+    if (++fired === k * (round + 1) && ++round < reps) schedule();
+  };
   const c0 = cpuMs();
   const t0 = now();
-  for (let r = 0; r < reps; r++) {
-    for (let i = 0; i < k; i++) s.later(rand() * spanMs, cb);
-    await s.run();
-  }
+  schedule();
+  await s.run();
   const wallMs = (now() - t0) / reps;
   const cpuNs = ((cpuMs() - c0) * 1e6) / (k * reps);
   await s.done();
@@ -119,7 +123,15 @@ async function latenessRun(k: number): Promise<{ p50: number; p99: number }> {
   return { p50: quantile(late, 0.5), p99: quantile(late, 0.99) };
 }
 
-if (kind === "spread") {
+if (variant === "settimeout" && isDeno && kind !== "lateness" && n >= 1_000_000) {
+  // Measured on 2026-12-01: 37 s for 1M timers spread, 37 s for 1M
+  // scheduled and cleared (5 s on a quiet machine), against 1-4 s for
+  // everything else here. Left out so the whole run stays under 15
+  // minutes; 100,000 still draws the curve.
+  skip(
+    "Deno's setTimeout takes about 40 s for 1,000,000 timers here; left out to keep the run short",
+  );
+} else if (kind === "spread") {
   const reps = intArg(4, 1);
   await spreadRun(Math.max(1, Math.floor(n / 10)), span / 10, reps); // warm-up
   const { cpuNs, wallMs } = await spreadRun(n, span, reps);
