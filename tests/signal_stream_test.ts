@@ -3,12 +3,12 @@
 import { EventLoop, SIGNAL_LOST_CODE, type SignalInfo } from "@evloop/evloop";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
 import { SignalRegistry } from "../src/signals.ts";
 import { test, within } from "./_harness.ts";
 import { assertIdle, eachLoop } from "./_loops.ts";
+import { pendingInProcess } from "./_signal_pending.ts";
 
 const SIGUSR2 = 12;
 const SIGRT = 41; // real-time signals queue up; standard ones coalesce
@@ -58,22 +58,6 @@ eachLoop(
  */
 const sigrtSenders = new Set<number>();
 
-/**
- * Whether `signo` waits in this process's queue, taken by no thread yet
- * (proc(5), ShdPnd); false where there is no /proc. Once the handler goes,
- * such a signal would meet the default action and end the process.
- */
-function pendingInProcess(signo: number): boolean {
-  let status: string;
-  try {
-    status = readFileSync("/proc/self/status", "utf8");
-  } catch {
-    return false;
-  }
-  const mask = /^ShdPnd:\s*([0-9a-f]+)$/m.exec(status)?.[1];
-  return mask !== undefined && ((BigInt(`0x${mask}`) >> BigInt(signo - 1)) & 1n) === 1n;
-}
-
 eachLoop(
   test,
   "signals() under a storm of 2000 real-time signals: every one, in order, or a lost record",
@@ -110,9 +94,9 @@ eachLoop(
       let pending = it.next();
       for (;;) {
         if (own === N) break;
-        // Some were lost: once the shell is done and no SIGRT of its waits
-        // for a thread, nothing more can come but late copies of the
-        // arrivals that already took the lost record's place.
+        // Some were lost, so how many arrive is unknown: stop once the shell
+        // is done and none of its SIGRT waits for a thread (each has reached
+        // the handler: none meets the default action once it goes).
         if (lost > 0 && shellDone && !pendingInProcess(SIGRT)) break;
         // Without a lost record every arrival must come, the late ones too.
         const r = await Promise.race(
