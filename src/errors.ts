@@ -225,7 +225,7 @@ export function removalError(errno: number, action: string, fd: number): SystemE
   );
 }
 
-/** The SystemError (code EEXIST) for a second watch of the same kind. */
-export function alreadyWatched(action: string): SystemError {
-  return new SystemError(Errno.EEXIST, "epoll_ctl", action, "fd is already watched");
+/** The SystemError (code EEXIST) for an fd that is watched already: `detail` says by whom. */
+export function alreadyWatched(action: string, detail = "fd is already watched"): SystemError {
+  return new SystemError(Errno.EEXIST, "epoll_ctl", action, detail);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { FdWatch, LoopCore } from "./core.ts";
-import { SystemError, watchError } from "./errors.ts";
+import { alreadyWatched, type SystemError, watchError } from "./errors.ts";
 import { checkCallback, describe, Handler, retire } from "./handler.ts";
 import { IOEvents } from "./io_events.ts";
 import { checkFd } from "./validate.ts";
@@ -16,17 +16,10 @@ import { checkFd } from "./validate.ts";
 const INTERESTS = IOEvents.READ | IOEvents.PRI | IOEvents.WRITE;
 /** Reported whatever the interest. */
 const ALWAYS = IOEvents.ERR | IOEvents.HUP;
-/** EEXIST on Linux, macOS and the BSDs. */
-const EEXIST = 17;
 
 /** The SystemError (EEXIST) for an fd another owner watches on this loop. */
 export function ownedError(fd: number, action: string): SystemError {
-  return new SystemError(
-    EEXIST,
-    "epoll_ctl",
-    action,
-    `fd ${fd} is already watched on this loop (one owner per fd)`,
-  );
+  return alreadyWatched(action, `fd ${fd} is already watched on this loop (one owner per fd)`);
 }
 
 /** A watch that holds its fd only until a microtask lets it go. */
