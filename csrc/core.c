@@ -1,6 +1,7 @@
 /* core.c: ABI version, the monotonic clock and errno names. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -22,6 +23,20 @@ double timeout_or_never(double timeout_ms) {
   if (!(timeout_ms <= EL_TIMEOUT_MAX_MS))
     return -1;
   return timeout_ms;
+}
+
+void *table_grow(void *table, int *len, size_t size, int i) {
+  int n = *len > 0 ? *len : 64;
+  char *t;
+
+  while (n <= i)
+    n *= 2;
+  t = realloc(table, (size_t)n * size);
+  if (t == NULL)
+    return NULL;
+  memset(t + (size_t)*len * size, 0, (size_t)(n - *len) * size);
+  *len = n;
+  return t;
 }
 
 int32_t copy_out(const char *s, char *buf, int32_t len) {

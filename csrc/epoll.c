@@ -53,22 +53,15 @@ static uint64_t user_data(int fd, uint32_t gen) {
  * out of memory. Called with interest_mu held. */
 static struct el_interest *entry(struct el_backend *be, int fd, int grow) {
   struct el_interest *t;
-  int len;
 
   if (fd < be->interest_len)
     return &be->interest[fd];
   if (!grow)
     return NULL;
-  len = be->interest_len > 0 ? be->interest_len : 64;
-  while (len <= fd)
-    len *= 2;
-  t = realloc(be->interest, (size_t)len * sizeof(*t));
+  t = table_grow(be->interest, &be->interest_len, sizeof(*t), fd);
   if (t == NULL)
     return NULL;
-  memset(t + be->interest_len, 0,
-         (size_t)(len - be->interest_len) * sizeof(*t));
   be->interest = t;
-  be->interest_len = len;
   return &t[fd];
 }
 

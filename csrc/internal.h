@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "evloop.h"
@@ -139,5 +140,9 @@ double now_ms(void);
  * and can never fire anyway. Every ABI entry that waits calls it. */
 double timeout_or_never(double timeout_ms);
 int32_t copy_out(const char *s, char *buf, int32_t len);
+/* Grows a table of `size`-byte entries indexed by fd (new ones zeroed,
+ * doubling from 64) until index i fits; returns the new table, or NULL out
+ * of memory (the old one is then unchanged). The caller stores it. */
+void *table_grow(void *table, int *len, size_t size, int i);
 
 #endif /* EVLOOP_INTERNAL_H */

@@ -162,23 +162,6 @@ static void drop_knotes(int kq, int fd, uint32_t events) {
     kevent(kq, &ch[i], 1, NULL, 0, NULL);
 }
 
-/* Grows a table of `size`-byte entries (zeroed when new, doubling from 64)
- * until index i fits; returns the new table, or NULL out of memory (the
- * old one is then unchanged). */
-static void *grow_table(void *table, int *len, size_t size, int i) {
-  int n = *len > 0 ? *len : 64;
-  char *t;
-
-  while (n <= i)
-    n *= 2;
-  t = realloc(table, (size_t)n * size);
-  if (t == NULL)
-    return NULL;
-  memset(t + (size_t)*len * size, 0, (size_t)(n - *len) * size);
-  *len = n;
-  return t;
-}
-
 /* The entry for fd, growing the table when `grow`; NULL if out of range or
  * out of memory. Called with interest_mu held. */
 static struct el_interest *entry(struct el_backend *be, int fd, int grow) {
@@ -190,7 +173,7 @@ static struct el_interest *entry(struct el_backend *be, int fd, int grow) {
     return &be->interest[fd];
   if (!grow)
     return NULL;
-  t = grow_table(be->interest, &be->interest_len, sizeof(*t), fd);
+  t = table_grow(be->interest, &be->interest_len, sizeof(*t), fd);
   if (t == NULL)
     return NULL;
   be->interest = t;
@@ -209,7 +192,7 @@ static int taken_len;
 static void set_taken_error(int fd, int err) {
   pthread_mutex_lock(&taken_mu);
   if (fd >= taken_len && err != 0) {
-    int *t = grow_table(taken_errors, &taken_len, sizeof(*t), fd);
+    int *t = table_grow(taken_errors, &taken_len, sizeof(*t), fd);
     if (t != NULL)
       taken_errors = t;
   }

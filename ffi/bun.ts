@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Binding, type Lib, type NativeType, symbols } from "./symbols.ts";
+import { type Binding, type Lib, type NativeType, type Shim, symbols } from "./symbols.ts";
 import {
   type ForeignBinding,
   type Pointer,
@@ -215,6 +215,41 @@ function glibcRuntime(): boolean {
   }
 }
 
+/** Parks loop `id` of `lib` on the shim's waiter thread (see Shim.park). */
+function park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void {
+  if (waker === undefined) {
+    waker = new ffi!.JSCallback(onWake as (...args: never[]) => unknown, {
+      args: ["i32", "i32"],
+      returns: "void",
+      threadsafe: true,
+    });
+    // A threadsafe JSCallback does not keep Bun alive: while a loop is
+    // parked this timer is ref'd instead. Its period (about 24 days)
+    // makes its own wake-ups irrelevant.
+    keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
+    keepAlive.unref();
+    armTeardownHook(lib);
+  }
+  if (!withWaker.has(id)) {
+    const r = lib.el_loop_set_waker(id, waker.ptr);
+    if (r < 0) throw new Error(`Cannot park loop ${id}: el_loop_set_waker failed (${r})`);
+    withWaker.add(id);
+  }
+  if (parked.size === 0) keepAlive!.ref();
+  parked.set(id, onReady);
+  const r = lib.el_loop_park(id, timeoutMs);
+  if (r < 0) {
+    settle(id);
+    throw new Error(`Cannot park loop ${id}: el_loop_park failed (${r})`);
+  }
+}
+
+/** Drops loop `id`'s pending park (see Shim.forget). */
+function forget(id: number): void {
+  settle(id);
+  withWaker.delete(id);
+}
+
 /** Makes the Bun binding (call only under Bun). */
 export function bunBinding(): Binding {
   return {
@@ -224,39 +259,13 @@ export function bunBinding(): Binding {
     os: proc.platform,
     arch: proc.arch,
     libc: proc.platform !== "linux" || glibcRuntime() ? "glibc" : "musl",
-    open(path: string): Lib {
-      return ffi!.dlopen(path, toBunTable()).symbols as Lib;
-    },
-    park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void {
-      if (waker === undefined) {
-        waker = new ffi!.JSCallback(onWake as (...args: never[]) => unknown, {
-          args: ["i32", "i32"],
-          returns: "void",
-          threadsafe: true,
-        });
-        // A threadsafe JSCallback does not keep Bun alive: while a loop is
-        // parked this timer is ref'd instead. Its period (about 24 days)
-        // makes its own wake-ups irrelevant.
-        keepAlive = setInterval(() => {}, 2 ** 31 - 1) as unknown as BunTimer;
-        keepAlive.unref();
-        armTeardownHook(lib);
-      }
-      if (!withWaker.has(id)) {
-        const r = lib.el_loop_set_waker(id, waker.ptr);
-        if (r < 0) throw new Error(`Cannot park loop ${id}: el_loop_set_waker failed (${r})`);
-        withWaker.add(id);
-      }
-      if (parked.size === 0) keepAlive!.ref();
-      parked.set(id, onReady);
-      const r = lib.el_loop_park(id, timeoutMs);
-      if (r < 0) {
-        settle(id);
-        throw new Error(`Cannot park loop ${id}: el_loop_park failed (${r})`);
-      }
-    },
-    forget(id: number): void {
-      settle(id);
-      withWaker.delete(id);
+    open(path: string): Shim {
+      const lib = ffi!.dlopen(path, toBunTable()).symbols as Lib;
+      return {
+        lib,
+        park: (id, timeoutMs, onReady) => park(lib, id, timeoutMs, onReady),
+        forget,
+      };
     },
     env: (name) => proc.env[name],
     envReadable: () => true,

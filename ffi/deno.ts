@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Binding, Lib, SymbolSpec } from "./symbols.ts";
+import type { Binding, Lib, Shim, SymbolSpec } from "./symbols.ts";
 import { symbols } from "./symbols.ts";
 import {
   type ForeignBinding,
@@ -117,7 +117,6 @@ export function denoBinding(): Binding {
   // from the shim's waiter thread would not do: Deno makes the calling
   // thread wait until the JS thread ran it, so closing a loop (which joins
   // that thread) could deadlock.
-  const blockers = new Map<Lib, (id: number, timeoutMs: number) => Promise<number>>();
   return {
     foreign: foreignBinding(deno),
     runtime: "deno",
@@ -127,21 +126,22 @@ export function denoBinding(): Binding {
     arch: ({ x86_64: "x64", aarch64: "arm64" } as Record<string, string>)[deno.build.arch] ??
       deno.build.arch,
     libc: deno.build.target.endsWith("-musl") ? "musl" : "glibc",
-    open(path: string): Lib {
+    open(path: string): Shim {
       const table: Record<string, DenoFfiSpec> = {};
       for (const [name, spec] of Object.entries(symbols)) table[name] = toDeno(spec);
       const lib = deno.dlopen(path, table).symbols as Lib;
       const nonblocking = deno.dlopen(path, {
         el_loop_block: { ...toDeno(symbols.el_loop_block), nonblocking: true },
       }).symbols as { el_loop_block(id: number, timeoutMs: number): Promise<number> };
-      blockers.set(lib, nonblocking.el_loop_block);
-      return lib;
-    },
-    park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void {
-      blockers.get(lib)!(id, timeoutMs).then(onReady);
-    },
-    forget(_id: number): void {
-      // The blocking call returns by itself once the loop is woken.
+      return {
+        lib,
+        park(id: number, timeoutMs: number, onReady: (result: number) => void): void {
+          nonblocking.el_loop_block(id, timeoutMs).then(onReady);
+        },
+        forget(_id: number): void {
+          // The blocking call returns by itself once the loop is woken.
+        },
+      };
     },
     env(name: string): string | undefined {
       // A denied or unasked permission reads as unset: importing evloop

@@ -13,7 +13,7 @@
  */
 import { bunBinding } from "./bun.ts";
 import { denoBinding } from "./deno.ts";
-import { ABI_VERSION, type Binding, type Lib } from "./symbols.ts";
+import { ABI_VERSION, type Binding, type Lib, type Shim } from "./symbols.ts";
 import { VERSION } from "./version.ts";
 
 // Both bindings are imported statically (a computed dynamic import of a
@@ -180,16 +180,16 @@ export function advice(origin: Origin = originOf()): string {
  *
  * @throws {Error} If it cannot be opened or its ABI version differs.
  */
-export function openShim(path: string): Lib {
-  const lib = binding.open(path);
-  const abi = lib.el_abi_version();
+export function openShim(path: string): Shim {
+  const shim = binding.open(path);
+  const abi = shim.lib.el_abi_version();
   if (abi !== ABI_VERSION) {
     throw new Error(
       `its ABI version is ${abi}, this evloop needs ${ABI_VERSION} (a library built from ` +
         "another version of evloop: rebuild it)",
     );
   }
-  return lib;
+  return shim;
 }
 
 /**
@@ -201,7 +201,7 @@ export function openShim(path: string): Lib {
 export function openLibrary(
   tried: readonly Candidate[],
   help: string = advice(),
-): { lib: Lib; path: string } {
+): { shim: Shim; path: string } {
   const failures: string[] = [];
   let lastError: unknown;
   for (const c of tried) {
@@ -210,7 +210,7 @@ export function openLibrary(
       continue;
     }
     try {
-      return { lib: openShim(c.path), path: c.path };
+      return { shim: openShim(c.path), path: c.path };
     } catch (error) {
       lastError = error;
       failures.push(`  ${c.place}: ${c.path}: ${messageOf(error)}`);
@@ -224,8 +224,10 @@ export function openLibrary(
 
 const opened = openLibrary(await candidates());
 
+/** The shim: its functions and the parks of its loops. */
+export const shim: Shim = opened.shim;
 /** The shim's functions. */
-export const lib: Lib = opened.lib;
+export const lib: Lib = opened.shim.lib;
 
 const textBuffer = new Uint8Array(256);
 const textDecoder = new TextDecoder();

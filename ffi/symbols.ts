@@ -319,6 +319,21 @@ export type Lib = {
   ) => JsType<(typeof symbols)[K]["result"]>;
 };
 
+/** One opened shim: its functions, and the parks of its loops. */
+export interface Shim {
+  /** The shim's functions. */
+  readonly lib: Lib;
+  /**
+   * Waits on loop `id`'s poller without blocking this thread, then calls
+   * `onReady` on this thread (once the poller has something, a wake came,
+   * or `timeoutMs` passed) with the wait's result: 0, or -errno when it
+   * failed. The process stays alive meanwhile.
+   */
+  park(id: number, timeoutMs: number, onReady: (result: number) => void): void;
+  /** Drops loop `id`'s pending park, if any (the loop is closing). */
+  forget(id: number): void;
+}
+
 /** What each runtime binding provides; only `deno.ts` and `bun.ts` know
  * which runtime runs. */
 export interface Binding {
@@ -333,16 +348,7 @@ export interface Binding {
   /** The C library on Linux ("glibc" or "musl"); "glibc" elsewhere. */
   readonly libc: "glibc" | "musl";
   /** Opens the library at `path`; throws if it cannot. */
-  open(path: string): Lib;
-  /**
-   * Waits on loop `id`'s poller without blocking this thread, then calls
-   * `onReady` on this thread (once the poller has something, a wake came,
-   * or `timeoutMs` passed) with the wait's result: 0, or -errno when it
-   * failed. The process stays alive meanwhile.
-   */
-  park(lib: Lib, id: number, timeoutMs: number, onReady: (result: number) => void): void;
-  /** Drops loop `id`'s pending park, if any (the loop is closing). */
-  forget(id: number): void;
+  open(path: string): Shim;
   /** An environment variable, or undefined when unset or not permitted. */
   env(name: string): string | undefined;
   /** Whether `env(name)` may read the variable (Deno: --allow-env). */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { binding, lib } from "../ffi/load.ts";
+import { lib, shim } from "../ffi/load.ts";
 import { check, Errno, SystemError } from "./errors.ts";
 
 /** Loops the shim can hold at once (EL_MAX_LOOPS in csrc/evloop.h). */
@@ -115,7 +115,7 @@ export class NativePoller implements Poller {
 
   park(timeoutMs: number, onReady: (result: number) => void): void {
     this.#onReady = onReady;
-    binding.park(lib, this.#id, timeoutMs, this.#resume);
+    shim.park(this.#id, timeoutMs, this.#resume);
   }
 
   #resume = (result: number): void => {
@@ -155,7 +155,7 @@ export class NativePoller implements Poller {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    binding.forget(this.#id);
+    shim.forget(this.#id);
     // Wakes whoever blocks for this loop and waits for it to leave: a
     // pending park never outlives the loop.
     lib.el_loop_close(this.#id);

@@ -18,7 +18,7 @@ function libraryFor(path: string): Lib {
   let found = libraries.get(path);
   if (found === undefined) {
     // dlopen of the file the loop's thread loaded returns that instance.
-    found = openShim(path);
+    found = openShim(path).lib;
     libraries.set(path, found);
   }
   return found;

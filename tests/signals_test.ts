@@ -13,6 +13,7 @@ import process from "node:process";
 import { lib } from "../ffi/load.ts";
 import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals.ts";
 import { isDeno, newFds, openFds, test, within } from "./_harness.ts";
+import { untilTaken } from "./_signal_pending.ts";
 
 const SIGUSR1 = 10;
 const SIGUSR2 = 12;
@@ -145,6 +146,10 @@ test("SignalRegistry reports arrivals that overflowed the shim's queue once, as 
   // 100 arrivals while the loop does not drain: 64 fit in its queue.
   const script = `i=0; while [ $i -lt 100 ]; do kill -${SIGRT} ${process.pid}; i=$((i+1)); done`;
   assertEquals(spawnSync("sh", ["-c", script]).status, 0);
+  // All 100 are queued; on a loaded machine some may still wait for a
+  // thread, and would miss the iteration below, or meet the default action
+  // once the loop goes.
+  await untilTaken(SIGRT);
   loop.callSoon(() => {});
   await within(loop.run(), 10_000, "one iteration");
   assertEquals(codes.length, 65);
