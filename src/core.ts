@@ -139,6 +139,8 @@ export class LoopCore {
   #nudged = false;
   #stopping = false;
   #closed = false;
+  /** Why the core will never run again though it is open (evergreen's stopped loop). */
+  #endedBecause: string | undefined;
   #onError: ErrorSink;
   #signals: SignalRegistry | undefined;
   #teardown = new Set<() => void>();
@@ -560,6 +562,26 @@ export class LoopCore {
   /** Whether `close()` ran. */
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * Marks the core as one that will never run again while it stays open
+   * (an EventLoop after its run: evergreen's loop cannot run again), so
+   * that a promise on it is refused at once instead of pending for ever.
+   */
+  end(because: string): void {
+    this.#endedBecause ??= because;
+  }
+
+  /**
+   * Throws unless a promise made now can still settle: the core is open
+   * and may run again.
+   *
+   * @throws {Error} `${action}: the loop is closed`, or the reason given to `end()`.
+   */
+  checkUsable(action: string): void {
+    if (this.#closed) throw new Error(`${action}: the loop is closed`);
+    if (this.#endedBecause !== undefined) throw new Error(`${action}: ${this.#endedBecause}`);
   }
 
   /** Whether the core closes once the run in progress returns. */

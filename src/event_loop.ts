@@ -985,7 +985,10 @@ export class EventLoop {
       throw new Error(`${action}: it has stopped, and a stopped loop cannot run again`);
     }
     this.#ran = true;
-    return this.#core.run(forever);
+    // A promise made on the loop after its run could never settle.
+    return this.#core.run(forever).finally(() =>
+      this.#core.end("the loop has stopped, and a stopped loop cannot run again")
+    );
   }
 
   /**

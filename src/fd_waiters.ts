@@ -214,7 +214,7 @@ export function waitFd(
   try {
     checkFd(fd, action);
     const signal = options === undefined ? undefined : signalOf(options, action);
-    if (core.closed) throw new Error(`${action}: the loop is closed`);
+    core.checkUsable(action);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return FdWaiters.of(core, fd, action).wait(direction, signal, action);
   } catch (error) {

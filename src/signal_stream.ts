@@ -201,7 +201,7 @@ export function signals(
       `${action}: bufferSize must be a positive integer, got ${describe(capacity)}`,
     );
   }
-  if (core.closed) throw new Error(`${action}: the loop is closed`);
+  core.checkUsable(action);
   const iterator = new SignalQueue(core, signo, capacity);
   // Already aborted: registers nothing, the first next() rejects.
   if (signal?.aborted) iterator.abort(signal.reason);

@@ -20,7 +20,7 @@ export function sleep(core: LoopCore, ms: number, options: unknown): Promise<voi
   return rejecting(() => {
     checkFinite(ms, "the delay", action);
     const signal = signalOf(options, action);
-    if (core.closed) throw new Error(`${action}: the loop is closed`);
+    core.checkUsable(action);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const { promise, resolve, reject } = deferred<void>();
     // deno-lint-ignore prefer-const
@@ -60,7 +60,7 @@ export function sleep(core: LoopCore, ms: number, options: unknown): Promise<voi
 export function abortAfter(core: LoopCore, ms: number): AbortSignal {
   const action = "Cannot make a timeout signal";
   checkFinite(ms, "the delay", action);
-  if (core.closed) throw new Error(`${action}: the loop is closed`);
+  core.checkUsable(action);
   const controller = new AbortController();
   core.schedule(
     core.poller.now() + Math.max(0, ms),

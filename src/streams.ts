@@ -98,7 +98,7 @@ export class FdStreams implements Disposable {
         `${action}: closeFd must be a boolean, got ${describe(options.closeFd)}`,
       );
     }
-    if (core.closed) throw new Error(`${action}: the loop is closed`);
+    core.checkUsable(action);
     this.fd = fd;
     this.#closeFd = options.closeFd === true;
     this.#waiters = FdWaiters.held(core, fd, action);

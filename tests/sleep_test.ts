@@ -110,3 +110,25 @@ eachLoop(
     assertIdle(s);
   },
 );
+
+test("EventLoop promises after its run reject at once: a stopped loop cannot run again", async () => {
+  for (const mode of ["hosted", "exclusive"] as const) {
+    using loop = new EventLoop({ mode });
+    await loop.run();
+    const [r, w] = fd.pipe();
+    try {
+      const why = /the loop has stopped, and a stopped loop cannot run again/;
+      // Before: each of these pended for ever (nothing could settle it).
+      await assertRejects(() => loop.sleep(1), Error, "Cannot sleep: the loop has stopped");
+      await assertRejects(() => loop.readable(r), Error, "cannot run again");
+      await assertRejects(() => loop.writable(w), Error, "cannot run again");
+      assertThrows(() => loop.abortAfter(1), Error, "cannot run again");
+      assertThrows(() => loop.streams(r), Error, "cannot run again");
+      assertThrows(() => loop.signals("SIGUSR2"), Error, "cannot run again");
+      assert(why.test(String(await loop.sleep(0).catch((e) => e))));
+    } finally {
+      fd.close(r);
+      fd.close(w);
+    }
+  }
+});
