@@ -21,7 +21,7 @@ export function echoScaling(tools: Tools, run: Run): CaseDef {
   const load = (c: Ctx, i: number) =>
     c.quick
       ? { conns: sizes(c)[i], size: 64, warmupMs: 30, measureMs: 100 }
-      : { conns: sizes(c)[i], size: 64, warmupMs: 200, measureMs: 500 };
+      : { conns: sizes(c)[i], size: 64, warmupMs: 300, measureMs: 700 };
   const kinds = [
     { id: "c", label: "C epoll server" },
     { id: "exclusive", label: "evloop exclusive" },

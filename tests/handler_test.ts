@@ -47,6 +47,25 @@ test("TimerHandler carries its deadline and leaves the heap once", () => {
   assertEquals([timer.when, timer.seq, timer.inHeap], [1005, 3, true]);
   timer.leaveHeap();
   assertFalse(timer.inHeap);
+  // The flag shares the sequence number's field: the order survives it.
+  timer.leaveHeap();
+  assertEquals([timer.seq, timer.inHeap], [3, false]);
+  const first = new TimerHandler(1005, 0, () => {}, [], () => {});
+  first.leaveHeap();
+  assertEquals([first.seq, first.inHeap], [0, false]);
+});
+
+test("Handler.cancel() of a handler with arguments still leaves it cancelled, not callable", () => {
+  // The cancelled mark is the arguments' slot: a handler whose arguments
+  // were an empty array is no different from one with arguments.
+  const handler = new Handler((...args: unknown[]) => args, [1, 2]);
+  assertFalse(handler.cancelled);
+  handler.cancel();
+  assert(handler.cancelled);
+  const empty = new Handler(() => {}, []);
+  assertFalse(empty.cancelled);
+  retire(empty);
+  assert(empty.cancelled);
 });
 
 test("checkCallback() refuses a Handler and a non-function, naming the action", () => {
