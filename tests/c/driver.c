@@ -10,20 +10,10 @@
 #include <string.h>
 
 #include "../../csrc/evloop.h"
+#include "check.h"
 #include "pummel.h"
 
 #define THREADS 4
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,      \
-              #cond);                                                         \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
 
 static uint32_t get_u32le(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |

@@ -12,7 +12,6 @@
  * ThreadSanitizer by scripts/ci/tsan.sh. Usage: evloop_test_loop_race
  * [rounds]. Exits non-zero
  * on any failure; prints the rounds run. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,33 +20,13 @@
 #include <unistd.h>
 
 #include "../../csrc/evloop.h"
+#include "check.h"
 
 #define THREADS 4
 
 static int rounds = 2000;
-static atomic_int failures;
 /* The id each thread closed last: the others use it stale. */
 static _Atomic int32_t last_closed[THREADS];
-
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,      \
-              #cond);                                                         \
-      atomic_fetch_add(&failures, 1);                                         \
-    }                                                                         \
-  } while (0)
-
-static int open_fds(void) {
-  DIR *d = opendir("/proc/self/fd");
-  int n = 0;
-  if (d == NULL)
-    return -1;
-  while (readdir(d) != NULL)
-    n++;
-  closedir(d);
-  return n;
-}
 
 static void *churn(void *arg) {
   int self = (int)(intptr_t)arg, i, k, n, r;

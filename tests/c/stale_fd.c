@@ -16,17 +16,7 @@
 #include <unistd.h>
 
 #include "../../csrc/evloop.h"
-
-static int failures;
-
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,      \
-              #cond);                                                         \
-      failures++;                                                             \
-    }                                                                         \
-  } while (0)
+#include "check.h"
 
 /* The events el_poller_wait reports for fd right now (0: none). */
 static int32_t events_of(int32_t id, int32_t fd) {

@@ -11,7 +11,6 @@
  *
  * Built as evloop_test_thread_exit (CTest); run by tests/loop_race_test.ts
  * and under ThreadSanitizer by scripts/ci/tsan.sh. */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,31 +21,11 @@
 #include <unistd.h>
 
 #include "../../csrc/evloop.h"
+#include "check.h"
 
 #define ROUNDS 200
 
-static atomic_int failures;
 static atomic_int waker_calls;
-
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,      \
-              #cond);                                                         \
-      atomic_fetch_add(&failures, 1);                                         \
-    }                                                                         \
-  } while (0)
-
-static int open_fds(void) {
-  DIR *d = opendir("/proc/self/fd");
-  int n = 0;
-  if (d == NULL)
-    return -1;
-  while (readdir(d) != NULL)
-    n++;
-  closedir(d);
-  return n;
-}
 
 static void sleep_ms(int ms) {
   struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
