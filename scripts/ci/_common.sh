@@ -5,6 +5,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
+# Installs Debian packages a gate needs (CI runs as root on a machine that
+# may be fresh); the package lists are read once per script.
+apt_updated=
+apt_install() { # package...
+  echo "evloop ci: installing $* (apt-get) ..."
+  [ -n "$apt_updated" ] || { apt-get update -qq && apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 # clang and compiler-rt (ASan, UBSan, TSan, libFuzzer runtimes).
 need_clang() {
   if command -v clang >/dev/null &&
@@ -12,12 +21,12 @@ need_clang() {
     [ -f "$(clang -print-file-name=libclang_rt.asan-"$(uname -m)".so)" ]; then
     return
   fi
-  echo "evloop ci: installing clang and its sanitizer runtimes (apt-get) ..."
-  apt-get update -qq
-  # Debian 12 ships the runtimes in libclang-rt-<version>-dev.
+  # Debian 12 ships the runtimes in libclang-rt-<version>-dev; apt-cache
+  # knows clang's version only after the lists are read.
+  apt-get update -qq && apt_updated=1
   local v
   v="$(apt-cache depends clang 2>/dev/null | sed -n 's/.*Depends: clang-\([0-9]*\)$/\1/p' | head -1)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang ${v:+libclang-rt-$v-dev} >/dev/null
+  apt_install clang ${v:+libclang-rt-$v-dev}
 }
 
 # Deno and Bun from npm, as `npm test` installs them.

@@ -8,16 +8,10 @@
 source "$(dirname "$0")/_common.sh"
 need_runtimes
 
-need_apt() { # file that must exist, package...
-  [ -e "$1" ] && return
-  echo "evloop ci: installing ${*:2} (apt-get) ..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${@:2}" >/dev/null
-}
-need_apt /usr/bin/qemu-aarch64 qemu-user
+[ -e /usr/bin/qemu-aarch64 ] || apt_install qemu-user
 sysroot=/usr/aarch64-linux-gnu
-need_apt "$sysroot/lib/ld-linux-aarch64.so.1" libc6-arm64-cross
-need_apt "$sysroot/lib/libgcc_s.so.1" libgcc-s1-arm64-cross
+[ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || apt_install libc6-arm64-cross
+[ -e "$sysroot/lib/libgcc_s.so.1" ] || apt_install libgcc-s1-arm64-cross
 
 [ -f dist/packages/evloop-linux-arm64-gnu-*.tgz ] || npm run package
 

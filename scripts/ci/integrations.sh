@@ -18,11 +18,7 @@ has_lib libcurl.so.4 || missing+=(libcurl4)
 [ -f /usr/include/curl/curl.h ] || [ -f "/usr/include/$(uname -m)-linux-gnu/curl/curl.h" ] ||
   missing+=(libcurl4-openssl-dev)
 
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "evloop ci: installing ${missing[*]} (apt-get) ..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # Fail here, not with a quiet skip later.
 pg_ctl_found || { echo "evloop ci: PostgreSQL still missing" >&2; exit 1; }

@@ -9,11 +9,7 @@ source "$(dirname "$0")/_common.sh"
 missing=()
 command -v ip >/dev/null || missing+=(iproute2)
 command -v unshare >/dev/null || missing+=(util-linux)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "evloop ci: installing ${missing[*]} (apt-get) ..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 if unshare -n ip link show lo >/dev/null 2>&1; then
   echo "evloop ci: private network namespaces work: the netlink and tun examples will run"
 else

@@ -9,17 +9,10 @@
 source "$(dirname "$0")/_common.sh"
 need_runtimes
 
-need_apt() { # command, package...
-  command -v "$1" >/dev/null && return
-  echo "evloop ci: installing ${*:2} (apt-get) ..."
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${@:2}" >/dev/null
-}
-need_apt llvm-objdump llvm
-need_apt file file
-need_apt qemu-aarch64 qemu-user
-[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] ||
-  { need_apt __none__ libc6-arm64-cross; }
+command -v llvm-objdump >/dev/null || apt_install llvm
+command -v file >/dev/null || apt_install file
+command -v qemu-aarch64 >/dev/null || apt_install qemu-user
+[ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || apt_install libc6-arm64-cross
 
 npm run prebuild
 
