@@ -9,6 +9,7 @@
  */
 import type { CurveDef } from "./cases.ts";
 import { fmt } from "./report_md.ts";
+import { esc, logRange, logTicks } from "./report_svg.ts";
 import type { CaseResult, Results } from "./results.ts";
 
 const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
@@ -21,10 +22,6 @@ const SERIES_COLORS: Record<string, string> = {
   native: "#ef6c00",
   settimeout: "#ef6c00",
 };
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /** One line: its points (size, median ratio) and its target, if any. */
 interface Line {
@@ -79,26 +76,21 @@ function panel(results: Results, caseId: string, def: CurveDef, top: number): st
     return out;
   }
   const y0 = top + 30;
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...ys, 0.5))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...ys, 2))));
+  const { lo, hi } = logRange(ys);
   const xlo = Math.log10(xs[0]);
   const xhi = Math.log10(xs[xs.length - 1]);
   const px = (x: number) =>
     left + (xhi === xlo ? w / 2 : (w * (Math.log10(x) - xlo)) / (xhi - xlo));
   const py = (y: number) =>
     y0 + h - (h * (Math.log10(y) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
-  for (let d = lo; d <= hi; d *= 10) {
-    for (const m of [1, 2, 5]) {
-      const v = d * m;
-      if (v > hi) break;
-      const gy = py(v).toFixed(1);
-      out.push(
-        `<line x1="${left}" y1="${gy}" x2="${left + w}" y2="${gy}" stroke="${
-          v === 1 ? "#888" : "#e4e4e4"
-        }"/>`,
-        `<text x="${left - 6}" y="${gy}" text-anchor="end" dy="4" fill="#555">${fmt(v)}×</text>`,
-      );
-    }
+  for (const v of logTicks(lo, hi)) {
+    const gy = py(v).toFixed(1);
+    out.push(
+      `<line x1="${left}" y1="${gy}" x2="${left + w}" y2="${gy}" stroke="${
+        v === 1 ? "#888" : "#e4e4e4"
+      }"/>`,
+      `<text x="${left - 6}" y="${gy}" text-anchor="end" dy="4" fill="#555">${fmt(v)}×</text>`,
+    );
   }
   for (const x of xs) {
     const gx = px(x).toFixed(1);

@@ -10,8 +10,30 @@ import { fmt } from "./report_md.ts";
 
 const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
 
-function esc(s: string): string {
+/** Text made safe inside an SVG element. */
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A log-scale axis for ratios: whole decades around the values, 0.5 to 2 at least. */
+export function logRange(values: number[]): { lo: number; hi: number } {
+  const finite = values.filter((v) => Number.isFinite(v) && v > 0);
+  return {
+    lo: Math.pow(10, Math.floor(Math.log10(Math.min(0.5, ...finite)))),
+    hi: Math.pow(10, Math.ceil(Math.log10(Math.max(2, ...finite)))),
+  };
+}
+
+/** Grid values at 1-2-5 steps from `lo` up to `hi`. */
+export function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = [];
+  for (let d = lo; d <= hi; d *= 10) {
+    for (const m of [1, 2, 5]) {
+      if (d * m > hi) break;
+      ticks.push(d * m);
+    }
+  }
+  return ticks;
 }
 
 interface Row {
@@ -42,9 +64,7 @@ export function renderSvg(results: Results): string {
     }
   }
   const values = rows.flatMap((r) => typeof r === "string" ? [] : [r.value, r.target ?? r.value]);
-  const finite = values.filter((v) => Number.isFinite(v) && v > 0);
-  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(0.5, ...finite))));
-  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(2, ...finite))));
+  const { lo, hi } = logRange(values);
   const left = 300;
   const width = 560;
   const rowH = 20;
@@ -60,18 +80,14 @@ export function renderSvg(results: Results): string {
     `line = target</text>`,
   ];
   // Grid lines at 1-2-5 steps.
-  for (let d = lo; d <= hi; d *= 10) {
-    for (const m of [1, 2, 5]) {
-      const v = d * m;
-      if (v > hi) break;
-      const gx = x(v).toFixed(1);
-      out.push(
-        `<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${height - 30}" stroke="${
-          v === 1 ? "#888" : "#e4e4e4"
-        }"/>`,
-        `<text x="${gx}" y="${height - 16}" text-anchor="middle" fill="#555">${fmt(v)}×</text>`,
-      );
-    }
+  for (const v of logTicks(lo, hi)) {
+    const gx = x(v).toFixed(1);
+    out.push(
+      `<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${height - 30}" stroke="${
+        v === 1 ? "#888" : "#e4e4e4"
+      }"/>`,
+      `<text x="${gx}" y="${height - 16}" text-anchor="middle" fill="#555">${fmt(v)}×</text>`,
+    );
   }
   rows.forEach((r, i) => {
     const y = top + i * rowH;
