@@ -35,6 +35,16 @@ need_runtimes() {
     npm install --no-audit --no-fund
 }
 
+# Prints the sanitizer reports written under a directory and their count;
+# fails when there is one.
+sanitizer_verdict() { # directory, label
+  local count
+  count=$(find "$1" -type f | wc -l)
+  [ "$count" -eq 0 ] || cat "$1"/*
+  echo "evloop ci: $2 reports: $count"
+  [ "$count" -eq 0 ]
+}
+
 gate_started=$SECONDS
 gate_done() {
   echo "evloop ci: $1 took $((SECONDS - gate_started)) s"

@@ -36,11 +36,6 @@ LD_PRELOAD="$asan_rt" node_modules/.bin/deno test -A --no-check tests/ || status
 echo "=== TypeScript suite, Bun, shim with ASan + UBSan ==="
 LD_PRELOAD="$asan_rt" node_modules/.bin/bun test --timeout 60000 ./tests/ || status=1
 
-count=$(find "$reports" -type f | wc -l)
-if [ "$count" -ne 0 ]; then
-  cat "$reports"/*
-  status=1
-fi
-echo "evloop ci: ASan + UBSan reports: $count"
+sanitizer_verdict "$reports" "ASan + UBSan" || status=1
 gate_done "asan (ASan + UBSan, native tests, Deno and Bun suites)"
 exit $status

@@ -20,11 +20,6 @@ if setarch "$(uname -m)" -R true 2>/dev/null; then
 fi
 status=0
 "${norandom[@]}" ctest --test-dir build-tsan --output-on-failure || status=1
-count=$(find "$reports" -type f | wc -l)
-if [ "$count" -ne 0 ]; then
-  cat "$reports"/*
-  status=1
-fi
-echo "evloop ci: TSan reports: $count"
+sanitizer_verdict "$reports" "TSan" || status=1
 gate_done "tsan (native tests under ThreadSanitizer)"
 exit $status
