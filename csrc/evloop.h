@@ -54,7 +54,7 @@ extern "C" {
 /* ---- core.c: versions, clock, errors ---------------------------------- */
 
 /* ABI version (bumped on any incompatible change; 2: the waker gets the
- * park's result; 3: el_tcp_listen takes flags). */
+ * park's result; 3: el_tcp_listen takes flags; 4: el_signal_last_arrival). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -240,7 +240,12 @@ int32_t el_sock_recv_oob(int32_t fd);
 #define EL_SIGNAL_FAULT 2       /* SIGSEGV, SIGBUS, SIGFPE, SIGILL: faults */
 #define EL_SIGNAL_PIPE 3        /* SIGPIPE: the runtime keeps it ignored */
 #define EL_SIGNAL_LIBC 4        /* reserved by the C library (NPTL: 32, 33) */
-#define EL_SIGNAL_RUNTIME 5     /* the runtime had a handler at load time */
+#define EL_SIGNAL_RUNTIME 5     /* the runtime had a handler at load time
+                                 * (not for SIGHUP, SIGINT, SIGQUIT, SIGTERM,
+                                 * SIGUSR1/2, SIGALRM, SIGCHLD, SIGCONT,
+                                 * SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH: a
+                                 * runtime has those for its listeners, and
+                                 * the shim chains to them) */
 
 /* The code of a drained record that stands for records lost to a full
  * queue (pid and uid are 0). */
@@ -269,6 +274,12 @@ int32_t el_signal_remove(int32_t id, int32_t signo);
 int32_t el_signal_drain(int32_t id, int32_t *out, int32_t max);
 /* 1 if the shim's handler is signo's current action, else 0. */
 int32_t el_signal_installed(int32_t signo);
+/* When the shim's handler last took signo, on el_now_ms()'s clock; -1
+ * if never, -EINVAL out of range. A runtime that looks at an arrival
+ * later, on a thread of its own (Deno), must still find its listener
+ * then: src/runtime_signals.ts waits a moment after this time before it
+ * lets the runtime's listener go. */
+double el_signal_last_arrival(int32_t signo);
 
 #pragma GCC visibility pop
 

@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -74,6 +75,9 @@ struct sig_state {
 };
 
 static struct sig_slot slots[EL_MAX_LOOPS];
+/* When the handler last took each signal, in ns on CLOCK_MONOTONIC (0:
+ * never): clock_gettime(2) is async-signal-safe (signal-safety(7)). */
+static _Atomic int64_t last_arrival_ns[MAX_SIGNAL + 1];
 static struct sig_state sigs[MAX_SIGNAL + 1];
 /* Slots below this index may listen; the handler scans no further. */
 static atomic_int slot_limit;
@@ -144,7 +148,11 @@ static void on_signal(int signo, siginfo_t *info, void *ctx) {
   struct sigaction *prev;
   struct el_loop *loop;
   int i, limit, id;
+  struct timespec ts;
 
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) == 0)
+    atomic_store(&last_arrival_ns[signo],
+                 (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
   rec[0] = signo;
   rec[1] = info != NULL ? info->si_code : 0;
   rec[2] = info != NULL ? (int32_t)info->si_pid : 0;
@@ -290,6 +298,35 @@ __attribute__((constructor)) static void snapshot_runtime(void) {
   }
 }
 
+/* Signals a process is sent to be told something (stop, reload, a child
+ * ended, the window changed). A runtime handles these only for its
+ * program's listeners (Deno.addSignalListener, process.on), which it may
+ * have installed before the shim loaded (Deno does so for SIGHUP, SIGINT,
+ * SIGTERM and SIGUSR1 about 0.5 s after start; `deno test` at once): the
+ * shim chains to such a handler instead of refusing the signal. The
+ * others a runtime catches at load it needs for itself (Bun suspends
+ * threads for its garbage collector with SIGPWR; SIGPROF drives V8's
+ * profiler): those stay refused. */
+static int is_process_signal(int signo) {
+  switch (signo) {
+  case SIGHUP:
+  case SIGINT:
+  case SIGQUIT:
+  case SIGTERM:
+  case SIGUSR1:
+  case SIGUSR2:
+  case SIGALRM:
+  case SIGCHLD:
+  case SIGCONT:
+  case SIGTSTP:
+  case SIGTTIN:
+  case SIGTTOU:
+  case SIGWINCH:
+    return 1;
+  }
+  return 0;
+}
+
 int32_t el_signal_max(void) {
   return NSIG - 1 < MAX_SIGNAL ? NSIG - 1 : MAX_SIGNAL;
 }
@@ -311,7 +348,7 @@ int32_t el_signal_refusal(int32_t signo) {
   }
   if (signo >= KERNEL_RTMIN && signo < FIRST_APP_RT)
     return EL_SIGNAL_LIBC;
-  if (runtime_mask & BIT(signo))
+  if ((runtime_mask & BIT(signo)) && !is_process_signal(signo))
     return EL_SIGNAL_RUNTIME;
   return EL_SIGNAL_OK;
 }
@@ -451,4 +488,12 @@ int32_t el_signal_installed(int32_t signo) {
   if (sigaction(signo, NULL, &cur) == -1)
     return -errno;
   return is_ours(&cur) ? 1 : 0;
+}
+
+double el_signal_last_arrival(int32_t signo) {
+  int64_t ns;
+  if (signo < 1 || signo > el_signal_max())
+    return -EINVAL;
+  ns = atomic_load(&last_arrival_ns[signo]);
+  return ns == 0 ? -1 : (double)ns / 1e6;
 }

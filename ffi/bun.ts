@@ -16,6 +16,10 @@ import {
   toBigInt,
   toNumber,
 } from "./foreign.ts";
+import { constants } from "node:os";
+
+/** The signal names Node's API (and so Bun's `process.on`) knows. */
+const osSignals: Record<string, number> = constants.signals;
 
 interface BunFfi {
   dlopen(
@@ -38,6 +42,8 @@ interface BunFfi {
 }
 
 const isBun = "Bun" in globalThis;
+const isMainThread = isBun && (globalThis as unknown as { Bun: { isMainThread: boolean } }).Bun
+  .isMainThread;
 // Imported only under Bun (Deno never evaluates this import).
 const ffiModule = "bun:ffi";
 const ffi = isBun ? (await import(ffiModule)) as BunFfi : undefined;
@@ -119,7 +125,16 @@ function foreignBinding(ffi: BunFfi): ForeignBinding {
               returns: bunForeignTypes[f.result],
             };
           }
-          const library = ffi.dlopen(path, table);
+          let library;
+          try {
+            library = ffi.dlopen(path, table);
+          } catch (error) {
+            // Bun says 'Failed to open library "<path>": ' before dlerror's text.
+            const message = String((error as Error)?.message ?? error);
+            throw new Error(message.replace(/^Failed to open library "[^"]*": /, ""), {
+              cause: error,
+            });
+          }
           opened.push(library);
           const raw = library.symbols as Record<string, RawCall>;
           for (const [key, f] of round) {
@@ -166,6 +181,8 @@ interface BunTimer {
 
 const proc = (globalThis as unknown as {
   process: {
+    on(event: string, listener: () => void): void;
+    off(event: string, listener: () => void): void;
     env: Record<string, string | undefined>;
     platform: string;
     arch: string;
@@ -269,5 +286,18 @@ export function bunBinding(): Binding {
     },
     env: (name) => proc.env[name],
     envReadable: () => true,
+    // Bun looks at once; a signal left without listeners meets SIG_DFL.
+    signalSettleMs: 0,
+    holdSignal(name: string, listener: () => void): (() => void) | undefined {
+      // Bun installs its handler when a signal gets its first `process.on`
+      // listener, over whatever is there and without chaining to it, and
+      // sets the default action when the last one goes. This listener
+      // makes the first one now, under evloop's handler. Bun delivers
+      // process signals to the main thread only: a Worker has nothing to
+      // hold.
+      if (!isMainThread || !(name in osSignals)) return undefined;
+      proc.on(name, listener);
+      return () => proc.off(name, listener);
+    },
   };
 }

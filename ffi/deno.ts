@@ -56,6 +56,8 @@ interface DenoApi {
   ) => DenoCallback;
   permissions: { querySync(desc: { name: "env"; variable: string }): { state: string } };
   env: { get(name: string): string | undefined };
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
 }
 
 function toDeno(spec: SymbolSpec): DenoFfiSpec {
@@ -82,7 +84,18 @@ function foreignBinding(deno: DenoApi): ForeignBinding {
       for (const [key, f] of Object.entries(functions)) {
         table[key] = { name: f.name, parameters: [...f.parameters], result: f.result };
       }
-      const library = deno.dlopen(path, table);
+      let library;
+      try {
+        library = deno.dlopen(path, table);
+      } catch (error) {
+        // Deno says "Could not open library: " twice before dlerror's text.
+        throw new Error(
+          String((error as Error)?.message ?? error).replace(/^(Could not open library: )+/, ""),
+          {
+            cause: error,
+          },
+        );
+      }
       const raw = library.symbols as Record<string, RawCall>;
       const calls: Record<string, RawCall> = {};
       for (const [key, f] of Object.entries(functions)) {
@@ -154,6 +167,22 @@ export function denoBinding(): Binding {
       } catch {
         return false;
       }
+    },
+    // Deno's signal thread looks for listeners a moment after an arrival
+    // (microseconds, milliseconds on a loaded machine; 200 ms is ample).
+    signalSettleMs: 200,
+    holdSignal(name: string, listener: () => void): (() => void) | undefined {
+      // Deno installs its handler for SIGHUP, SIGINT, SIGTERM and SIGUSR1
+      // lazily (about 0.5 s after start, over whatever is there) and, when
+      // no listener of its own is registered, restores the default action
+      // and raises the signal again. With a listener its handler goes in
+      // now, under evloop's, and lets the signal be.
+      try {
+        deno.addSignalListener(name, listener);
+      } catch {
+        return undefined; // a name Deno's API does not take (SIGRTMIN+3)
+      }
+      return () => deno.removeSignalListener(name, listener);
     },
   };
 }

@@ -20,7 +20,7 @@ export interface SymbolSpec {
  * The `el_abi_version()` these bindings are written for (csrc/core.c):
  * the loader refuses a library that answers another.
  */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 /** Every exported `el_*` function, with the C signature beside each type. */
 export const symbols = {
@@ -297,6 +297,12 @@ export const symbols = {
     ],
     result: "i32", // 1 if the shim's handler is the current action
   },
+  el_signal_last_arrival: {
+    parameters: [
+      "i32", // int32_t signo
+    ],
+    result: "f64", // el_now_ms() of the latest arrival, or -1
+  },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of the shim's functions. */
@@ -353,6 +359,23 @@ export interface Binding {
   env(name: string): string | undefined;
   /** Whether `env(name)` may read the variable (Deno: --allow-env). */
   envReadable(name: string): boolean;
+  /**
+   * Registers `listener` with the runtime's own signal API
+   * (`Deno.addSignalListener`, `process.on`) for the signal `name`
+   * ("SIGTERM"), and returns its removal; undefined when the runtime has
+   * no listener for that name here (a real-time signal; a Bun Worker).
+   * While evloop listens to a signal, such a listener makes the runtime
+   * install its own handler under evloop's and leave it there, and keeps
+   * the runtime from ending the process on a signal it sees nobody
+   * handle (src/runtime_signals.ts).
+   */
+  holdSignal(name: string, listener: () => void): (() => void) | undefined;
+  /**
+   * How long after an arrival the runtime may still look for listeners of
+   * that signal (Deno does so on a thread of its own, and raises a signal
+   * it finds no listener for again); 0 when it looks at once.
+   */
+  readonly signalSettleMs: number;
   /** Opens the user's own C libraries (`src/native_library.ts`). */
   readonly foreign: ForeignBinding;
 }

@@ -6,6 +6,7 @@
  */
 import { lib, shim } from "../ffi/load.ts";
 import { check, Errno, SystemError } from "./errors.ts";
+import { holdRuntimeSignal, releaseRuntimeSignal } from "./runtime_signals.ts";
 
 /** Loops the shim can hold at once (EL_MAX_LOOPS in csrc/evloop.h). */
 export const MAX_LOOPS = 1024;
@@ -80,6 +81,8 @@ export class NativePoller implements Poller {
   #id: number;
   #onReady: ((result: number) => void) | undefined;
   #closed = false;
+  /** The signals this loop listens to in the shim. */
+  #signals = new Set<number>();
 
   /** Opens a loop in the shim. */
   constructor() {
@@ -129,11 +132,19 @@ export class NativePoller implements Poller {
   }
 
   signalAdd(signo: number): number {
-    return lib.el_signal_add(this.#id, signo);
+    if (this.#signals.has(signo)) return 0;
+    // The runtime's handler first, so that evloop's goes over it.
+    holdRuntimeSignal(signo);
+    const result = lib.el_signal_add(this.#id, signo);
+    if (result < 0) releaseRuntimeSignal(signo);
+    else this.#signals.add(signo);
+    return result;
   }
 
   signalRemove(signo: number): number {
-    return lib.el_signal_remove(this.#id, signo);
+    const result = lib.el_signal_remove(this.#id, signo);
+    if (this.#signals.delete(signo)) releaseRuntimeSignal(signo);
+    return result;
   }
 
   signalDrain(out: Int32Array): number {
@@ -159,6 +170,9 @@ export class NativePoller implements Poller {
     // Wakes whoever blocks for this loop and waits for it to leave: a
     // pending park never outlives the loop.
     lib.el_loop_close(this.#id);
+    // The close stopped every listen of this loop in the shim.
+    for (const signo of this.#signals) releaseRuntimeSignal(signo);
+    this.#signals.clear();
     // A park ended by the close resolves, so awaiting code is not stranded.
     this.#resume(0);
   }

@@ -8,6 +8,7 @@ import { threadLoopForTests } from "../src/event_loop.ts";
 import { defaultLoopForTests } from "../src/ioloop.ts";
 import { binding, lib, shimString } from "../ffi/load.ts";
 import { gated, newFds } from "./_leaks.ts";
+import process from "node:process";
 
 export { newFds, openFds } from "./_leaks.ts";
 
@@ -74,6 +75,15 @@ export function test(name: string, fn: TestFn): void {
   } else {
     bunTest!.test(name, run, TIMEOUT_MS);
   }
+}
+
+/**
+ * The command that runs the script `file` with `args` in the runtime
+ * running these tests: `[executable, argv]`, for `spawn` and `spawnSync`.
+ */
+export function scriptCommand(file: string, ...args: string[]): [string, string[]] {
+  const argv = isDeno ? ["run", "-A", file, ...args] : [file, ...args];
+  return [process.execPath, argv];
 }
 
 /** Resolves when `promise` does, or rejects after `ms` with `what`. */

@@ -65,7 +65,10 @@ async function cancelThenRemove(): Promise<void> {
   await running;
   loop.destroy();
   print({ step: "removed", removed, log: [...log] });
-  // The default action (terminate) is back: this should be the end.
+  // The default action (terminate) is back once the runtime saw the
+  // arrivals evloop passed on to it: this should be the end.
+  const { runtimeSignalReleased } = await import("../src/runtime_signals.ts");
+  await runtimeSignalReleased(10);
   process.kill(process.pid, "SIGUSR1");
   await new Promise((resolve) => setTimeout(resolve, 2000));
   print({ step: "survived" });

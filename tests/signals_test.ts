@@ -8,23 +8,15 @@ import {
   assertThrows,
 } from "@std/assert";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { basename } from "node:path";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
 import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals.ts";
-import { isDeno, newFds, openFds, test, within } from "./_harness.ts";
+import { isDeno, newFds, openFds, scriptCommand, test, within } from "./_harness.ts";
 import { untilTaken } from "./_signal_pending.ts";
 
 const SIGUSR1 = 10;
 const SIGUSR2 = 12;
 const CHILD = new URL("./_signal_child.ts", import.meta.url).pathname;
-
-/** The runtime running these tests, to spawn children with. */
-function runtime(): string {
-  const exe = process.execPath;
-  assert(/^(deno|bun)(\.exe)?$/.test(basename(exe)), `unexpected runtime ${exe}`);
-  return exe;
-}
 
 interface Exit {
   code: number | null;
@@ -52,11 +44,11 @@ function exited(child: ChildProcess): Promise<Exit> {
 
 /** Runs a scenario of tests/_signal_child.ts in the same runtime. */
 function child(...args: string[]): { proc: ChildProcess; done: Promise<Exit> } {
-  const argv = isDeno ? ["run", "-A", CHILD, ...args] : [CHILD, ...args];
+  const [cmd, argv] = scriptCommand(CHILD, ...args);
   // The storm sender gets no pipes: Bun may close a child's stdio fds
   // after "close", and that test counts fds.
   const stdio = args[0] === "storm-sender" ? "ignore" : "pipe";
-  const proc = spawn(runtime(), argv, { stdio: ["ignore", stdio, stdio] });
+  const proc = spawn(cmd, argv, { stdio: ["ignore", stdio, stdio] });
   return { proc, done: exited(proc) };
 }
 
