@@ -19,6 +19,7 @@ import { Errno, SystemError } from "./errors.ts";
 import { Inbox, type InboxLimit } from "./inbox.ts";
 import { SignalRegistry } from "./signals.ts";
 import { checkLoopOptions } from "./validate.ts";
+import { setTimeout } from "node:timers";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
 export interface FdWatch {
@@ -108,6 +109,9 @@ export interface LoopCoreOptions {
 
 const MAX_EVENTS = 256;
 
+/** How long a promise may wait on a loop not running before the hint. */
+const IDLE_HINT_MS = 1000;
+
 /** The error of a failed wait (no readiness: the loop cannot go on). */
 function waitError(errno: number): SystemError {
   return new SystemError(errno, "el_poller_wait", "Cannot wait for events: the poller failed");
@@ -155,6 +159,8 @@ export class LoopCore {
   /** The latest run, for the next one to wait for. */
   #driving: Promise<void> | null = null;
   #closeWhenStopped = false;
+  /** Whether the hint about promises on a loop not running was armed. */
+  #idleHintArmed = false;
 
   /**
    * Validates the options, opens the poller (unless given) and attaches
@@ -374,7 +380,6 @@ export class LoopCore {
     // Called after the close, the DEL fails: nothing is left to undo then.
     if (watch.interest !== 0) this.poller.ctl(Ctl.DEL, fd, 0);
     this.forgetFd(fd);
-    if (this.#parked) this.#nudge();
     return true;
   }
 
@@ -387,6 +392,10 @@ export class LoopCore {
     this.#watches[fd] = undefined;
     this.#watchCount--;
     watch.drop();
+    // From host code while parked (`fd.close` in a host timer): the watch
+    // may have been all that kept run() going, and the park, with nothing
+    // left to report, would never end. Wake it to look again.
+    if (this.#parked) this.#nudge();
   }
 
   // ---- running ---------------------------------------------------------
@@ -582,6 +591,27 @@ export class LoopCore {
   checkUsable(action: string): void {
     if (this.#closed) throw new Error(`${action}: the loop is closed`);
     if (this.#endedBecause !== undefined) throw new Error(`${action}: ${this.#endedBecause}`);
+    if (!this.#active && !this.#idleHintArmed) this.#armIdleHint();
+  }
+
+  /**
+   * A promise made on a loop that never runs waits for ever, and the
+   * runtimes say little (Bun hangs on such a top-level await, Deno calls
+   * it "never resolved"). If the loop is still not running a second after
+   * the first such promise, say why once. The host timer is unref'd: it
+   * keeps nothing alive, yet it fires while a top-level await waits.
+   */
+  #armIdleHint(): void {
+    this.#idleHintArmed = true;
+    const runs = this.#runs;
+    const timer = setTimeout(() => {
+      if (this.#closed || this.#active || this.#runs !== runs || !this.hasWork) return;
+      console.warn(
+        "evloop: a promise of a loop that is not running has waited 1 s: it settles only " +
+          "while the loop runs (EventLoop: run() or runForever(); IOLoop: start())",
+      );
+    }, IDLE_HINT_MS);
+    timer.unref();
   }
 
   /** Whether the core closes once the run in progress returns. */
