@@ -27,6 +27,13 @@ export function signalOf(options: unknown, action: string): AbortSignal | undefi
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${action}: the options must be an object, got ${describe(options)}`);
   }
+  // An AbortSignal has no `signal` property: taken as options, it would be
+  // ignored and the promise would wait for ever.
+  if (options instanceof AbortSignal) {
+    throw new TypeError(
+      `${action}: pass the AbortSignal as { signal } (the options object), got an AbortSignal`,
+    );
+  }
   const signal = (options as AbortOptions).signal;
   if (signal === undefined) return undefined;
   if (!(signal instanceof AbortSignal)) {

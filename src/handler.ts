@@ -150,6 +150,7 @@ export function checkCallback(callback: unknown, action: string): asserts callba
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (typeof value === "string") return `the string "${value}"`;
   if (typeof value === "object") return value.constructor?.name ?? "an object";
   return `${typeof value} ${String(value)}`;

@@ -283,6 +283,10 @@ export class NativeLibrary<T extends Record<string, ForeignFunction>> {
     this.path = path;
     const action = `Cannot open native library "${path}"`;
     const functions: Record<string, RawFunction> = {};
+    // Deno opens an empty table and Bun refuses it: refused on both.
+    if (Object.keys(table).length === 0) {
+      throw new TypeError(`${action}: the symbol table is empty (declare at least one function)`);
+    }
     for (const [key, spec] of Object.entries(table)) {
       if (typeof spec !== "object" || spec === null || !Array.isArray(spec.parameters)) {
         throw new TypeError(`${action}: ${key} must be { parameters: [...], result }`);

@@ -26,7 +26,7 @@ import { Wake } from "./poller.ts";
  * function describeSender(info: SignalInfo): string {
  *   return `signal ${info.signo} from pid ${info.pid} (uid ${info.uid})`;
  * }
- * describeSender({ signo: 10, code: 0, pid: 42, uid: 1000 });
+ * describeSender({ signo: 12, code: 0, pid: 42, uid: 1000 });
  * ```
  */
 export interface SignalInfo {
@@ -55,7 +55,7 @@ export interface SignalInfo {
  *
  * const describe = (info: SignalInfo) =>
  *   info.code === SIGNAL_LOST_CODE ? "some arrivals were lost" : `from ${info.pid}`;
- * assertEquals(describe({ signo: 10, code: SIGNAL_LOST_CODE, pid: 0, uid: 0 }), "some arrivals were lost");
+ * assertEquals(describe({ signo: 12, code: SIGNAL_LOST_CODE, pid: 0, uid: 0 }), "some arrivals were lost");
  * ```
  */
 export const SIGNAL_LOST_CODE: -32768 = -32768;
@@ -83,7 +83,7 @@ for (let signo = 1; signo <= MAX_SIGNAL; signo++) {
 }
 
 /**
- * The signal's name ("SIGUSR1"), or "signal 32" when it has none.
+ * The signal's name ("SIGUSR2"), or "signal 32" when it has none.
  *
  * @example Names as the C library spells them
  * ```ts
@@ -109,7 +109,7 @@ export function signalName(signo: number): string {
  * assertThrows(() => signalNumber("SIGFOO", "Cannot add signal handler"), RangeError);
  * ```
  *
- * @param sig A number (1 to `MAX_SIGNAL`) or a name such as `"SIGUSR1"`.
+ * @param sig A number (1 to `MAX_SIGNAL`) or a name such as `"SIGUSR2"`.
  * @param action What failed, for the message: "Cannot add signal handler".
  * @throws {TypeError} If `sig` is neither a number nor a string.
  * @throws {RangeError} For a number out of range or an unknown name.
@@ -124,12 +124,14 @@ export function signalNumber(sig: unknown, action: string): number {
   if (typeof sig === "string") {
     const signo = byName.get(sig);
     if (signo === undefined) {
-      throw new RangeError(`${action}: unknown signal name "${sig}"`);
+      const meant = [sig.toUpperCase(), `SIG${sig.toUpperCase()}`].find((n) => byName.has(n));
+      const hint = meant === undefined ? "" : ` (did you mean "${meant}"?)`;
+      throw new RangeError(`${action}: unknown signal name "${sig}"${hint}`);
     }
     return signo;
   }
   throw new TypeError(
-    `${action}: the signal must be a number or a name like "SIGUSR1", got ${describe(sig)}`,
+    `${action}: the signal must be a number or a name like "SIGUSR2", got ${describe(sig)}`,
   );
 }
 
@@ -283,9 +285,9 @@ const RECORDS = 64;
  *
  * using loop = new EventLoop();
  * const signals = SignalRegistry.of(loop._core);
- * signals.set(10, new SignalCallback((signo: number) => signo, [], { withInfo: true }));
- * assert(signals.has(10));
- * assert(signals.remove(10));
+ * signals.set(12, new SignalCallback((signo: number) => signo, [], { withInfo: true }));
+ * assert(signals.has(12));
+ * assert(signals.remove(12));
  * ```
  */
 export class SignalRegistry {

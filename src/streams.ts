@@ -8,7 +8,9 @@
  * @module
  */
 import type { LoopCore } from "./core.ts";
-import { SystemError } from "./errors.ts";
+import { check, SystemError } from "./errors.ts";
+import { lib } from "../ffi/load.ts";
+import { type AbortOptions, onAbort, signalOf } from "./abort.ts";
 import { describe } from "./handler.ts";
 import { IOEvents } from "./io_events.ts";
 import * as fdio from "./fd.ts";
@@ -16,7 +18,7 @@ import { FdWaiters } from "./fd_waiters.ts";
 import { checkFd } from "./validate.ts";
 
 /** Options for `loop.streams()`. */
-export interface StreamsOptions {
+export interface StreamsOptions extends AbortOptions {
   /**
    * Bytes per read (the readable's chunk size when the reader brings no
    * buffer), and the bytes the writable queues before `writer.ready`
@@ -32,6 +34,15 @@ export interface StreamsOptions {
    * @default {false}
    */
   closeFd?: boolean;
+  /**
+   * Ends both streams: an abort errors whichever is still open with
+   * `signal.reason`, removes the watch and, with `closeFd`, closes the fd
+   * (as `close(reason)` does). Already aborted, `streams()` throws the
+   * reason and takes nothing.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_HWM = 65536;
@@ -41,7 +52,9 @@ const DEFAULT_HWM = 65536;
  * `loop.streams(fd)`. They own the fd on the loop until both are done;
  * then the watch is removed (and the fd closed with `closeFd: true`).
  * Disposing (`using`) errors whichever stream is still open and lets the
- * fd go at once.
+ * fd go at once. The fd is made non-blocking (`O_NONBLOCK`, on the open
+ * file, so for its dups too): its reads and writes run on the loop's
+ * thread and must never wait there.
  *
  * @example Echo over a socketpair
  * ```ts
@@ -78,6 +91,8 @@ export class FdStreams implements Disposable {
   /** The fd reported a hang-up: EIO from a pty then means end of file. */
   #hungUp = false;
   #rc!: ReadableByteStreamController;
+  /** Removes the abort listener (once the streams let the fd go). */
+  #unsubscribe: (() => void) | undefined;
   #wc!: WritableStreamDefaultController;
 
   /** @internal Made by `loop.streams()` only. */
@@ -98,10 +113,21 @@ export class FdStreams implements Disposable {
         `${action}: closeFd must be a boolean, got ${describe(options.closeFd)}`,
       );
     }
+    const signal = signalOf(options, action);
+    // Aborted already: nothing is registered (and closeFd closes nothing).
+    if (signal?.aborted) throw signal.reason;
     core.checkUsable(action);
+    // The reads and writes happen right here, on the loop's thread: a
+    // blocking fd would stop the thread until its peer acts. This also
+    // refuses a closed fd at once (EBADF), before its number is held.
+    check(lib.el_fd_set_nonblocking(fd, 1), "fcntl", action);
     this.fd = fd;
     this.#closeFd = options.closeFd === true;
     this.#waiters = FdWaiters.held(core, fd, action);
+    if (signal !== undefined) {
+      const unsubscribe = onAbort(signal, (reason) => this.close(reason));
+      this.#unsubscribe = unsubscribe;
+    }
     this.readable = new ReadableStream({
       type: "bytes",
       autoAllocateChunkSize: hwm,
@@ -213,6 +239,7 @@ export class FdStreams implements Disposable {
   #release(reason: unknown): void {
     if (this.#released) return;
     this.#released = true;
+    this.#unsubscribe?.();
     const lost = this.#waiters.lost;
     this.#waiters.end(reason ?? new Error(`Cannot wait for fd ${this.fd}: its streams are closed`));
     // A lost fd was closed by other means: its number may be reused.
