@@ -98,18 +98,18 @@ const signal: Step = {
   unavailable: () => Promise.resolve(linuxOnly("the kill child (/usr/bin/kill)")),
   async run({ mode, say }) {
     using loop = new EventLoop({ mode });
-    using arrivals = loop.signals("SIGUSR1");
+    using arrivals = loop.signals("SIGUSR2");
     // Another process sends it: the sender is not this one.
-    const sender = spawn("kill", ["-USR1", String(process.pid)], { stdio: "ignore" });
+    const sender = spawn("kill", ["-USR2", String(process.pid)], { stdio: "ignore" });
     let failure: unknown;
     sender.on("error", (error) => {
       failure ??= error;
       arrivals.return();
     });
-    say(`started \`kill -USR1 ${process.pid}\` as pid ${sender.pid}`);
+    say(`started \`kill -USR2 ${process.pid}\` as pid ${sender.pid}`);
     // A safety net only: the step waits for the signal, never for time.
     const safety = loop.callLater(10_000, () => {
-      failure ??= new Error("no SIGUSR1 within 10 s");
+      failure ??= new Error("no SIGUSR2 within 10 s");
       arrivals.return();
     });
     const running = loop.run(); // until the safety timer is cancelled and the iteration ends
@@ -119,7 +119,7 @@ const signal: Step = {
     await running;
     if (failure) throw failure;
     say(
-      `SIGUSR1 arrived (loop.signals): si_pid ${got!.pid}, si_uid ${got!.uid}, si_code ${
+      `SIGUSR2 arrived (loop.signals): si_pid ${got!.pid}, si_uid ${got!.uid}, si_code ${
         got!.code
       }`,
     );

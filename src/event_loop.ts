@@ -662,7 +662,7 @@ export class EventLoop {
    * assert(handler.cancelled);
    * ```
    *
-   * @param sig A signal number or name ("SIGUSR1").
+   * @param sig A signal number or name ("SIGUSR2").
    * @returns The Handler whose `cancel()` removes this handler only.
    * @throws {TypeError} If `sig` is not a number or a string, or callback
    * is not a function (or is a Handler).

@@ -1082,7 +1082,7 @@ export class IOLoop {
    * `code`. A signal handler does not keep the loop from waiting; it wakes
    * it.
    *
-   * @example SIGUSR1 with the sender's pid
+   * @example SIGUSR2 with the sender's pid
    * ```ts
    * import { IOLoop, type SignalInfo } from "@evloop/evloop";
    * import { assertEquals } from "@std/assert";
@@ -1090,16 +1090,16 @@ export class IOLoop {
    *
    * const loop = new IOLoop();
    * let sender = -1;
-   * loop.addSignalHandler("SIGUSR1", (_signo: number, info: SignalInfo) => {
+   * loop.addSignalHandler("SIGUSR2", (_signo: number, info: SignalInfo) => {
    *   sender = info.pid;
    *   loop.close();
    * });
-   * loop.addCallback(() => process.kill(process.pid, "SIGUSR1"));
+   * loop.addCallback(() => process.kill(process.pid, "SIGUSR2"));
    * await loop.start();
    * assertEquals(sender, process.pid);
    * ```
    *
-   * @param signo A signal number or name ("SIGUSR1").
+   * @param signo A signal number or name ("SIGUSR2").
    * @throws {RangeError} For an unknown signal; {TypeError} for another type.
    * @throws {Error} For a signal that cannot or must not be caught (SIGKILL,
    * SIGSTOP, SIGSEGV, one the runtime uses...), saying why.

@@ -74,7 +74,7 @@ const SHOWS: Record<string, RegExp[]> = {
   inotify: [/CREATE a0000 a0001 a0002/, /DELETE b0000 b0001 b0002/, /DELETE_SELF, IGNORED/],
   pri: [/cgroup\.freeze <- 1: cgroup\.events now says "populated 1 frozen 1"/, /4 changes/],
   signal: [
-    /SIGUSR1 arrived \(loop\.signals\): si_pid \d+, si_uid \d+/,
+    /SIGUSR2 arrived \(loop\.signals\): si_pid \d+, si_uid \d+/,
     /ok in [\d.]+ ms: the sender was the kill/,
   ],
   worker: [/2000 calls ran in [\d.]+ ms .*, each Worker's in order: true/, /woke for a Worker's/],
