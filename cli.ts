@@ -44,7 +44,7 @@ async function doctor(): Promise<void> {
 
 async function demo(args: string[]): Promise<void> {
   await loadEvloop();
-  const { runTour, tourSteps } = await import("./src/demo.ts");
+  const { runTour, tourSteps } = await import("./tour/tour.ts");
   // --origin=<epoch ms> (not in the usage): the netns step's child stamps
   // its lines on its parent's clock.
   const origin = args.find((arg) => arg.startsWith("--origin="))?.slice("--origin=".length);

@@ -51,20 +51,20 @@ export {
   EventLoop,
   type EventLoopOptions,
   type ExceptionHandler,
-} from "./src/event_loop.ts";
+} from "./src/api/event_loop.ts";
 export {
   instance,
   IOLoop,
   type IOLoopErrorSource,
   type IOLoopExceptionHandler,
   type IOLoopOptions,
-} from "./src/ioloop.ts";
-export { Handler, TimerHandler } from "./src/handler.ts";
-export { RemoteLoop } from "./src/remote_loop.ts";
-export type { InboxLimit, ThreadHandle } from "./src/inbox.ts";
-export type { Mode } from "./src/drivers.ts";
-export type { Poller } from "./src/poller.ts";
-export { errnoName, SystemError } from "./src/errors.ts";
+} from "./src/api/ioloop.ts";
+export { Handler, TimerHandler } from "./src/core/handler.ts";
+export { RemoteLoop } from "./src/threads/remote_loop.ts";
+export type { InboxLimit, ThreadHandle } from "./src/threads/inbox.ts";
+export type { Mode } from "./src/core/drivers.ts";
+export type { Poller } from "./src/core/poller.ts";
+export { errnoName, SystemError } from "./src/sys/errors.ts";
 export {
   type CallbackFunction,
   type CallbackSignature,
@@ -80,13 +80,13 @@ export {
   type Out,
   type Pointer,
   type RawType,
-} from "./src/native_library.ts";
-export * as pointer from "./src/pointer.ts";
-export { SIGNAL_LOST_CODE, type SignalInfo } from "./src/signals.ts";
-export { type IOEvent, IOEvents } from "./src/io_events.ts";
-export { Watch } from "./src/watch.ts";
-export { FdStreams, type StreamsOptions } from "./src/streams.ts";
-export type { AbortOptions } from "./src/abort.ts";
-export type { SignalIterator, SignalsOptions } from "./src/signal_stream.ts";
-export * as fd from "./src/fd.ts";
-export { type Info, info } from "./src/info.ts";
+} from "./src/sys/native_library.ts";
+export * as pointer from "./src/sys/pointer.ts";
+export { SIGNAL_LOST_CODE, type SignalInfo } from "./src/signals/registry.ts";
+export { type IOEvent, IOEvents } from "./src/core/io_events.ts";
+export { Watch } from "./src/async/watch.ts";
+export { FdStreams, type StreamsOptions } from "./src/async/streams.ts";
+export type { AbortOptions } from "./src/async/abort.ts";
+export type { SignalIterator, SignalsOptions } from "./src/async/signal_stream.ts";
+export * as fd from "./src/sys/fd.ts";
+export { type Info, info } from "./src/sys/info.ts";

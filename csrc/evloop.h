@@ -64,7 +64,7 @@ double el_now_ms(void);
  * or -EINVAL for an unknown number. */
 int32_t el_errno_name(int32_t err, char *buf, int32_t len);
 /* The calling thread's errno now. For a foreign library called over FFI
- * (src/native_library.ts): read it right after the call that set it, before
+ * (src/sys/native_library.ts): read it right after the call that set it, before
  * anything else on this thread can change it. */
 int32_t el_errno(void);
 /* Sets the calling thread's errno (0 clears it before a call whose failure
@@ -277,7 +277,7 @@ int32_t el_signal_installed(int32_t signo);
 /* When the shim's handler last took signo, on el_now_ms()'s clock; -1
  * if never, -EINVAL out of range. A runtime that looks at an arrival
  * later, on a thread of its own (Deno), must still find its listener
- * then: src/runtime_signals.ts waits a moment after this time before it
+ * then: src/signals/runtime_signals.ts waits a moment after this time before it
  * lets the runtime's listener go. */
 double el_signal_last_arrival(int32_t signo);
 

@@ -4,7 +4,7 @@
 //   deno run -A examples/cross_thread.ts    bun examples/cross_thread.ts
 import { EventLoop } from "../mod.ts";
 import { lib } from "../ffi/load.ts";
-import type { Mode } from "../src/drivers.ts";
+import type { Mode } from "../src/core/drivers.ts";
 
 const WORKER = new URL("./cross_thread_worker.ts", import.meta.url).href;
 const runtime = "Deno" in globalThis ? "deno" : "bun";

@@ -1,6 +1,6 @@
 /**
  * What a runtime binding provides to open the user's own C library
- * (`src/native_library.ts`): the part of `Deno.dlopen` / `bun:ffi` that
+ * (`src/sys/native_library.ts`): the part of `Deno.dlopen` / `bun:ffi` that
  * differs only in spelling. The neutral layer converts C strings, checks
  * arguments and reads errno; the bindings only translate types and values.
  *

@@ -367,7 +367,7 @@ export interface Binding {
    * While evloop listens to a signal, such a listener makes the runtime
    * install its own handler under evloop's and leave it there, and keeps
    * the runtime from ending the process on a signal it sees nobody
-   * handle (src/runtime_signals.ts).
+   * handle (src/signals/runtime_signals.ts).
    */
   holdSignal(name: string, listener: () => void): (() => void) | undefined;
   /**
@@ -376,6 +376,6 @@ export interface Binding {
    * it finds no listener for again); 0 when it looks at once.
    */
   readonly signalSettleMs: number;
-  /** Opens the user's own C libraries (`src/native_library.ts`). */
+  /** Opens the user's own C libraries (`src/sys/native_library.ts`). */
   readonly foreign: ForeignBinding;
 }

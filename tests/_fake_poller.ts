@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Events, type Poller, Wake } from "../src/poller.ts";
+import { Events, type Poller, Wake } from "../src/core/poller.ts";
 
 const ENOENT = -2;
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { threadLoopForTests } from "../src/event_loop.ts";
-import { defaultLoopForTests } from "../src/ioloop.ts";
+import { threadLoopForTests } from "../src/api/event_loop.ts";
+import { defaultLoopForTests } from "../src/api/ioloop.ts";
 import { binding, lib, shimString } from "../ffi/load.ts";
 import { gated, newFds } from "./_leaks.ts";
 import process from "node:process";

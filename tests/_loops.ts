@@ -6,7 +6,7 @@
  * @module
  */
 import { EventLoop, IOLoop, type Mode } from "@evloop/evloop";
-import type { LoopCore } from "../src/core.ts";
+import type { LoopCore } from "../src/core/loop_core.ts";
 
 /** The modern surface, the same on both APIs. */
 export type ModernLoop = Pick<

@@ -67,7 +67,7 @@ async function cancelThenRemove(): Promise<void> {
   print({ step: "removed", removed, log: [...log] });
   // The default action (terminate) is back once the runtime saw the
   // arrivals evloop passed on to it: this should be the end.
-  const { runtimeSignalReleased } = await import("../src/runtime_signals.ts");
+  const { runtimeSignalReleased } = await import("../src/signals/runtime_signals.ts");
   await runtimeSignalReleased(10);
   process.kill(process.pid, "SIGUSR1");
   await new Promise((resolve) => setTimeout(resolve, 2000));

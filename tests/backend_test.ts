@@ -6,7 +6,7 @@
  * @module
  */
 import { binding, lib } from "../ffi/load.ts";
-import { errnoName } from "../src/errors.ts";
+import { errnoName } from "../src/sys/errors.ts";
 import { fd } from "@evloop/evloop";
 import { assert, assertEquals, assertGreaterOrEqual } from "@std/assert";
 import { backend, test, within } from "./_harness.ts";

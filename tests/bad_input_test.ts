@@ -18,7 +18,7 @@ import {
 } from "@evloop/evloop";
 import { assert, assertEquals, assertInstanceOf, assertMatch, fail } from "@std/assert";
 import { binding, lib } from "../ffi/load.ts";
-import { MAX_LOOPS } from "../src/poller.ts";
+import { MAX_LOOPS } from "../src/core/poller.ts";
 import { backend, openFds, test } from "./_harness.ts";
 import process from "node:process";
 

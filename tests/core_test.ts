@@ -2,8 +2,8 @@
 // construction, runs and stops, close when the run returns, teardown
 // hooks, where errors go).
 import { assert, assertEquals, assertFalse, assertRejects, assertThrows } from "@std/assert";
-import { type ErrorSink, ExceptionSink, LoopCore } from "../src/core.ts";
-import { Handler } from "../src/handler.ts";
+import { type ErrorSink, ExceptionSink, LoopCore } from "../src/core/loop_core.ts";
+import { Handler } from "../src/core/handler.ts";
 import { FakePoller } from "./_fake_poller.ts";
 import { test } from "./_harness.ts";
 

@@ -7,7 +7,7 @@ import {
   invoke,
   retire,
   TimerHandler,
-} from "../src/handler.ts";
+} from "../src/core/handler.ts";
 import { test } from "./_harness.ts";
 
 test("Handler.cancel() runs its hook once and marks it cancelled", () => {

@@ -5,7 +5,7 @@ import { EventLoop, IOLoop, type Mode, SystemError } from "@evloop/evloop";
 import { assert, assertEquals } from "@std/assert";
 import { spawn } from "node:child_process";
 import process from "node:process";
-import type { LoopCore } from "../src/core.ts";
+import type { LoopCore } from "../src/core/loop_core.ts";
 import { FakePoller } from "./_fake_poller.ts";
 import { test, within } from "./_harness.ts";
 

@@ -1,5 +1,5 @@
 import { assertEquals, assertThrows } from "@std/assert";
-import { decodeCall, encodeCall } from "../src/message.ts";
+import { decodeCall, encodeCall } from "../src/threads/message.ts";
 import { test } from "./_harness.ts";
 
 const action = "Cannot post to loop 1";

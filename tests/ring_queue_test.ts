@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { RingQueue } from "../src/ring_queue.ts";
+import { RingQueue } from "../src/core/ring_queue.ts";
 import { test } from "./_harness.ts";
 
 test("RingQueue keeps FIFO order across growth and wrap-around", () => {

@@ -5,7 +5,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
-import { SignalRegistry } from "../src/signals.ts";
+import { SignalRegistry } from "../src/signals/registry.ts";
 import { test, within } from "./_harness.ts";
 import { assertIdle, eachLoop } from "./_loops.ts";
 import { pendingInProcess } from "./_signal_pending.ts";

@@ -10,7 +10,7 @@ import {
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
-import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals.ts";
+import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals/registry.ts";
 import { isDeno, newFds, openFds, scriptCommand, test, within } from "./_harness.ts";
 import { untilTaken } from "./_signal_pending.ts";
 

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { assertEquals } from "@std/assert";
 import { ABI_VERSION, type NativeType, symbols } from "../ffi/symbols.ts";
 import { lib } from "../ffi/load.ts";
-import { Ctl, Events, MAX_LOOPS, Wake } from "../src/poller.ts";
-import { IOEvents } from "../src/io_events.ts";
-import { Refusal, SIGNAL_LOST_CODE } from "../src/signals.ts";
-import { DEFAULT_INBOX_LIMIT } from "../src/inbox.ts";
+import { Ctl, Events, MAX_LOOPS, Wake } from "../src/core/poller.ts";
+import { IOEvents } from "../src/core/io_events.ts";
+import { Refusal, SIGNAL_LOST_CODE } from "../src/signals/registry.ts";
+import { DEFAULT_INBOX_LIMIT } from "../src/threads/inbox.ts";
 import { test } from "./_harness.ts";
 
 const header = readFileSync(new URL("../csrc/evloop.h", import.meta.url), "utf8")

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "@std/assert";
-import { TimerHandler } from "../src/handler.ts";
-import { TimerHeap } from "../src/timer_heap.ts";
+import { TimerHandler } from "../src/core/handler.ts";
+import { TimerHeap } from "../src/core/timer_heap.ts";
 import { test } from "./_harness.ts";
 
 function lcg(seed: number): () => number {

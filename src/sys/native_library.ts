@@ -41,7 +41,7 @@
  *
  * @module
  */
-import { binding, lib } from "../ffi/load.ts";
+import { binding, lib } from "../../ffi/load.ts";
 import type {
   Pointer,
   RawCall,
@@ -49,10 +49,10 @@ import type {
   RawFunction,
   RawLibrary,
   RawType,
-} from "../ffi/foreign.ts";
-import { describe } from "./handler.ts";
+} from "../../ffi/foreign.ts";
+import { describe } from "../core/handler.ts";
 
-export type { NativeType } from "../ffi/symbols.ts";
+export type { NativeType } from "../../ffi/symbols.ts";
 export type { Pointer, RawType };
 
 /** The types of evloop's FFI vocabulary (see the table above). */

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { describe } from "./handler.ts";
+import { describe } from "../core/handler.ts";
 
 /** Nesting deeper than this is rejected (and cycles with it). */
 const MAX_DEPTH = 64;

@@ -4,22 +4,22 @@
  *
  * @module
  */
-import { ExceptionSink, LoopCore } from "./core.ts";
-import type { FdWatch } from "./core.ts";
-import type { Mode } from "./drivers.ts";
-import { alreadyWatched, removalError, watchError } from "./errors.ts";
-import { type Callback, checkCallback, Handler, retire } from "./handler.ts";
-import { Events, type Poller } from "./poller.ts";
-import { catchableSignal, SignalCallback, signalName, signalNumber } from "./signals.ts";
-import { isMainThread } from "./thread.ts";
-import { checkFd, checkFinite } from "./validate.ts";
-import type { InboxLimit, ThreadHandle } from "./inbox.ts";
-import type { AbortOptions } from "./abort.ts";
-import { waitFd } from "./fd_waiters.ts";
-import { abortAfter, sleep } from "./sleep.ts";
-import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
-import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { liveWatchOf, ownedError, Watch } from "./watch.ts";
+import { ExceptionSink, LoopCore } from "../core/loop_core.ts";
+import type { FdWatch } from "../core/loop_core.ts";
+import type { Mode } from "../core/drivers.ts";
+import { alreadyWatched, removalError, watchError } from "../sys/errors.ts";
+import { type Callback, checkCallback, Handler, retire } from "../core/handler.ts";
+import { Events, type Poller } from "../core/poller.ts";
+import { catchableSignal, SignalCallback, signalName, signalNumber } from "../signals/registry.ts";
+import { isMainThread } from "../threads/thread.ts";
+import { checkFd, checkFinite } from "../sys/validate.ts";
+import type { InboxLimit, ThreadHandle } from "../threads/inbox.ts";
+import type { AbortOptions } from "../async/abort.ts";
+import { waitFd } from "../async/fd_waiters.ts";
+import { abortAfter, sleep } from "../async/sleep.ts";
+import { type SignalIterator, signals, type SignalsOptions } from "../async/signal_stream.ts";
+import { FdStreams, type StreamsOptions } from "../async/streams.ts";
+import { liveWatchOf, ownedError, Watch } from "../async/watch.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -713,7 +713,7 @@ export class EventLoop {
     return this.#core.signals.removeHandlers(signo);
   }
 
-  // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,
+  // ---- the modern surface: logic in src/async/watch.ts, fd_waiters.ts, sleep.ts,
   // signal_stream.ts and streams.ts, shared with IOLoop.
 
   /**

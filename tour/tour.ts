@@ -8,9 +8,9 @@
  *
  * @module
  */
-import type { Mode } from "./drivers.ts";
-import { info } from "./info.ts";
-import { STEPS } from "./demo_steps.ts";
+import type { Mode } from "../src/core/drivers.ts";
+import { info } from "../src/sys/info.ts";
+import { STEPS } from "./steps.ts";
 
 /** What a step gets to run with. */
 export interface StepContext {
@@ -75,7 +75,7 @@ export interface TourOptions {
  *
  * @example
  * ```ts
- * import { tourSteps } from "./demo.ts";
+ * import { tourSteps } from "./tour.ts";
  * import { assert } from "@std/assert";
  *
  * assert(tourSteps().some((step) => step.name === "serial"));
@@ -94,7 +94,7 @@ const stamp = (ms: number) => `${ms.toFixed(1).padStart(8)} ms`;
  *
  * @example Listing, then running one step quietly
  * ```ts
- * import { runTour } from "./demo.ts";
+ * import { runTour } from "./tour.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const [outcome] = await runTour({ names: ["signal"], log: () => {} });

@@ -1,12 +1,12 @@
 /**
  * `RemoteLoop`: posts calls to a loop that runs in another thread (or this
- * one), by name, with JSON-safe arguments (see `src/message.ts`).
+ * one), by name, with JSON-safe arguments (see `src/threads/message.ts`).
  *
  * @module
  */
-import { lib, libraryPath, openShim } from "../ffi/load.ts";
-import type { Lib } from "../ffi/symbols.ts";
-import { Errno, SystemError } from "./errors.ts";
+import { lib, libraryPath, openShim } from "../../ffi/load.ts";
+import type { Lib } from "../../ffi/symbols.ts";
+import { Errno, SystemError } from "../sys/errors.ts";
 import { HANDLE_KIND, type ThreadHandle } from "./inbox.ts";
 import { encodeCall } from "./message.ts";
 

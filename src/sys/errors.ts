@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { lib, shimString } from "../ffi/load.ts";
+import { lib, shimString } from "../../ffi/load.ts";
 
 /** The errno names the shim knows (csrc/core.c, ERRNO_NAMES). */
 const ERRNO_NAMES = [

@@ -10,10 +10,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
-import type { Step, StepContext } from "./demo.ts";
-import { info } from "./info.ts";
-import { EventLoop } from "./event_loop.ts";
-import { NativeLibrary } from "./native_library.ts";
+import type { Step, StepContext } from "./tour.ts";
+import { info } from "../src/sys/info.ts";
+import { EventLoop } from "../src/api/event_loop.ts";
+import { NativeLibrary } from "../src/sys/native_library.ts";
 
 const isLinux = process.platform === "linux";
 const linuxOnly = (what: string) =>

@@ -24,10 +24,10 @@
  *
  * @module
  */
-import { lib } from "../ffi/load.ts";
-import { liveCores } from "./core.ts";
+import { lib } from "../../ffi/load.ts";
+import { liveCores } from "../core/loop_core.ts";
 import { check, Errno, SystemError } from "./errors.ts";
-import { describe } from "./handler.ts";
+import { describe } from "../core/handler.ts";
 import { checkFd } from "./validate.ts";
 
 const pair = new Int32Array(2);

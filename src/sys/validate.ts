@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { describe } from "./handler.ts";
-import { checkLimit } from "./inbox.ts";
+import { describe } from "../core/handler.ts";
+import { checkLimit } from "../threads/inbox.ts";
 
 /** Checks an fd: a non-negative int32. */
 export function checkFd(fd: unknown, action: string): asserts fd is number {

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { ExceptionSink, LoopCore } from "./core.ts";
-import type { FdWatch } from "./core.ts";
-import type { Mode } from "./drivers.ts";
-import { removalError, watchError } from "./errors.ts";
-import { catchableSignal, SignalCallback, signalNumber } from "./signals.ts";
+import { ExceptionSink, LoopCore } from "../core/loop_core.ts";
+import type { FdWatch } from "../core/loop_core.ts";
+import type { Mode } from "../core/drivers.ts";
+import { removalError, watchError } from "../sys/errors.ts";
+import { catchableSignal, SignalCallback, signalNumber } from "../signals/registry.ts";
 import {
   type Callback,
   callbackName,
@@ -16,19 +16,19 @@ import {
   describe,
   Handler,
   retire,
-} from "./handler.ts";
-import type { Poller } from "./poller.ts";
-import { checkFd, checkFinite } from "./validate.ts";
-import type { InboxLimit, ThreadHandle } from "./inbox.ts";
-import { IOEvents } from "./io_events.ts";
-import type { AbortOptions } from "./abort.ts";
-import { waitFd } from "./fd_waiters.ts";
-import { abortAfter, sleep } from "./sleep.ts";
-import { type SignalIterator, signals, type SignalsOptions } from "./signal_stream.ts";
-import { FdStreams, type StreamsOptions } from "./streams.ts";
-import { liveWatchOf, Watch } from "./watch.ts";
+} from "../core/handler.ts";
+import type { Poller } from "../core/poller.ts";
+import { checkFd, checkFinite } from "../sys/validate.ts";
+import type { InboxLimit, ThreadHandle } from "../threads/inbox.ts";
+import { IOEvents } from "../core/io_events.ts";
+import type { AbortOptions } from "../async/abort.ts";
+import { waitFd } from "../async/fd_waiters.ts";
+import { abortAfter, sleep } from "../async/sleep.ts";
+import { type SignalIterator, signals, type SignalsOptions } from "../async/signal_stream.ts";
+import { FdStreams, type StreamsOptions } from "../async/streams.ts";
+import { liveWatchOf, Watch } from "../async/watch.ts";
 
-export { type IOEvent, IOEvents } from "./io_events.ts";
+export { type IOEvent, IOEvents } from "../core/io_events.ts";
 
 const ALL_EVENTS = IOEvents.READ | IOEvents.PRI | IOEvents.WRITE | IOEvents.ERROR;
 
@@ -898,7 +898,7 @@ export class IOLoop {
     this.#core.closeWhenStopped();
   }
 
-  // ---- the modern surface: logic in src/watch.ts, fd_waiters.ts, sleep.ts,
+  // ---- the modern surface: logic in src/async/watch.ts, fd_waiters.ts, sleep.ts,
   // signal_stream.ts and streams.ts, shared with EventLoop.
 
   /**

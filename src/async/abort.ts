@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { describe } from "./handler.ts";
+import { describe } from "../core/handler.ts";
 
 /** Options of the functions that can be aborted. */
 export interface AbortOptions {

@@ -13,12 +13,12 @@
  *
  * @module
  */
-import { libraryPath } from "../ffi/load.ts";
-import type { LoopCore } from "./core.ts";
-import { Errno, SystemError } from "./errors.ts";
-import { type Callback, checkCallback, Handler } from "./handler.ts";
+import { libraryPath } from "../../ffi/load.ts";
+import type { LoopCore } from "../core/loop_core.ts";
+import { Errno, SystemError } from "../sys/errors.ts";
+import { type Callback, checkCallback, Handler } from "../core/handler.ts";
 import { decodeCall } from "./message.ts";
-import { type Poller, Wake } from "./poller.ts";
+import { type Poller, Wake } from "../core/poller.ts";
 
 /**
  * What `threadHandle()` returns: a plain object that survives

@@ -17,9 +17,9 @@
  *
  * @module
  */
-import { binding } from "../ffi/load.ts";
-import type { Pointer } from "../ffi/foreign.ts";
-import { describe } from "./handler.ts";
+import { binding } from "../../ffi/load.ts";
+import type { Pointer } from "../../ffi/foreign.ts";
+import { describe } from "../core/handler.ts";
 
 export type { Pointer };
 

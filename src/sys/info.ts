@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { binding, lib, libraryPath, shimString } from "../ffi/load.ts";
+import { binding, lib, libraryPath, shimString } from "../../ffi/load.ts";
 
 /** What `cli.ts doctor` prints. */
 export interface Info {

@@ -10,11 +10,11 @@
  *
  * @module
  */
-import { lib, shimString } from "../ffi/load.ts";
-import type { LoopCore } from "./core.ts";
-import { SystemError } from "./errors.ts";
-import { type Callback, describe, Handler, retire } from "./handler.ts";
-import { Wake } from "./poller.ts";
+import { lib, shimString } from "../../ffi/load.ts";
+import type { LoopCore } from "../core/loop_core.ts";
+import { SystemError } from "../sys/errors.ts";
+import { type Callback, describe, Handler, retire } from "../core/handler.ts";
+import { Wake } from "../core/poller.ts";
 
 /**
  * What the sender's `siginfo_t` said about one arrival of a signal.
@@ -87,7 +87,7 @@ for (let signo = 1; signo <= MAX_SIGNAL; signo++) {
  *
  * @example Names as the C library spells them
  * ```ts
- * import { signalName } from "./signals.ts";
+ * import { signalName } from "./registry.ts";
  * import { assertEquals } from "@std/assert";
  *
  * assertEquals(signalName(15), "SIGTERM");
@@ -102,7 +102,7 @@ export function signalName(signo: number): string {
  *
  * @example Names and numbers
  * ```ts
- * import { signalNumber } from "./signals.ts";
+ * import { signalNumber } from "./registry.ts";
  * import { assertEquals, assertThrows } from "@std/assert";
  *
  * assertEquals(signalNumber("SIGINT", "Cannot add signal handler"), 2);
@@ -160,7 +160,7 @@ function refusalReason(signo: number): string | undefined {
  *
  * @example A refused signal
  * ```ts
- * import { catchableSignal } from "./signals.ts";
+ * import { catchableSignal } from "./registry.ts";
  * import { assertThrows } from "@std/assert";
  *
  * assertThrows(
@@ -219,7 +219,7 @@ export interface SignalCallbackOptions {
  *
  * @example Both call shapes
  * ```ts
- * import { SignalCallback } from "./signals.ts";
+ * import { SignalCallback } from "./registry.ts";
  * import { assert } from "@std/assert";
  *
  * const evergreen = new SignalCallback((tag: string) => tag, ["usr1"]);
@@ -280,7 +280,7 @@ const RECORDS = 64;
  * @example One handler per signal, with the siginfo
  * ```ts
  * import { EventLoop } from "@evloop/evloop";
- * import { SignalCallback, SignalRegistry } from "./signals.ts";
+ * import { SignalCallback, SignalRegistry } from "./registry.ts";
  * import { assert } from "@std/assert";
  *
  * using loop = new EventLoop();
@@ -309,7 +309,7 @@ export class SignalRegistry {
    * @example
    * ```ts
    * import { EventLoop } from "@evloop/evloop";
-   * import { SignalRegistry } from "./signals.ts";
+   * import { SignalRegistry } from "./registry.ts";
    * import { assert } from "@std/assert";
    *
    * using loop = new EventLoop();
@@ -326,7 +326,7 @@ export class SignalRegistry {
    * @example
    * ```ts
    * import { EventLoop } from "@evloop/evloop";
-   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { SignalCallback, SignalRegistry } from "./registry.ts";
    * import { assertEquals } from "@std/assert";
    *
    * using loop = new EventLoop();
@@ -358,7 +358,7 @@ export class SignalRegistry {
    * @example
    * ```ts
    * import { EventLoop } from "@evloop/evloop";
-   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { SignalCallback, SignalRegistry } from "./registry.ts";
    * import { assert, assertEquals } from "@std/assert";
    *
    * using loop = new EventLoop();
@@ -391,7 +391,7 @@ export class SignalRegistry {
    * @example
    * ```ts
    * import { EventLoop } from "@evloop/evloop";
-   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { SignalCallback, SignalRegistry } from "./registry.ts";
    * import { assert, assertEquals } from "@std/assert";
    *
    * using loop = new EventLoop();
@@ -418,7 +418,7 @@ export class SignalRegistry {
    * @example
    * ```ts
    * import { EventLoop } from "@evloop/evloop";
-   * import { SignalCallback, SignalRegistry } from "./signals.ts";
+   * import { SignalCallback, SignalRegistry } from "./registry.ts";
    * import { assert } from "@std/assert";
    *
    * using loop = new EventLoop();

@@ -15,10 +15,10 @@ import { RingQueue } from "./ring_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
 import { Ctl, NativePoller, type Poller } from "./poller.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
-import { Errno, SystemError } from "./errors.ts";
-import { Inbox, type InboxLimit } from "./inbox.ts";
-import { SignalRegistry } from "./signals.ts";
-import { checkLoopOptions } from "./validate.ts";
+import { Errno, SystemError } from "../sys/errors.ts";
+import { Inbox, type InboxLimit } from "../threads/inbox.ts";
+import { SignalRegistry } from "../signals/registry.ts";
+import { checkLoopOptions } from "../sys/validate.ts";
 import { setTimeout } from "node:timers";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
@@ -44,7 +44,7 @@ export type ErrorSink = (error: unknown, handler: Handler) => void;
  *
  * @example A handler that throws falls back to the default
  * ```ts
- * import { ExceptionSink } from "./core.ts";
+ * import { ExceptionSink } from "./loop_core.ts";
  * import { assertEquals } from "@std/assert";
  *
  * const seen: string[] = [];

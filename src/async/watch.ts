@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { FdWatch, LoopCore } from "./core.ts";
-import { alreadyWatched, type SystemError, watchError } from "./errors.ts";
-import { checkCallback, describe, Handler, retire } from "./handler.ts";
-import { IOEvents } from "./io_events.ts";
-import { checkFd } from "./validate.ts";
+import type { FdWatch, LoopCore } from "../core/loop_core.ts";
+import { alreadyWatched, type SystemError, watchError } from "../sys/errors.ts";
+import { checkCallback, describe, Handler, retire } from "../core/handler.ts";
+import { IOEvents } from "../core/io_events.ts";
+import { checkFd } from "../sys/validate.ts";
 
 /** The interests a watch may ask for. */
 const INTERESTS = IOEvents.READ | IOEvents.PRI | IOEvents.WRITE;

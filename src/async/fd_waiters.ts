@@ -11,11 +11,11 @@
  *
  * @module
  */
-import type { FdWatch, LoopCore } from "./core.ts";
-import { watchError } from "./errors.ts";
-import { IOEvents } from "./io_events.ts";
+import type { FdWatch, LoopCore } from "../core/loop_core.ts";
+import { watchError } from "../sys/errors.ts";
+import { IOEvents } from "../core/io_events.ts";
 import { deferred, onAbort, signalOf } from "./abort.ts";
-import { checkFd } from "./validate.ts";
+import { checkFd } from "../sys/validate.ts";
 import { liveWatchOf, ownedError } from "./watch.ts";
 
 const READ_BITS = IOEvents.READ | IOEvents.ERR | IOEvents.HUP;

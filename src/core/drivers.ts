@@ -11,7 +11,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { LoopCore } from "./core.ts";
+import type { LoopCore } from "./loop_core.ts";
 
 /** How a loop shares the thread with the host runtime. */
 export type Mode = "hosted" | "exclusive";

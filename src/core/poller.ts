@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { lib, shim } from "../ffi/load.ts";
-import { check, Errno, SystemError } from "./errors.ts";
-import { holdRuntimeSignal, releaseRuntimeSignal } from "./runtime_signals.ts";
+import { lib, shim } from "../../ffi/load.ts";
+import { check, Errno, SystemError } from "../sys/errors.ts";
+import { holdRuntimeSignal, releaseRuntimeSignal } from "../signals/runtime_signals.ts";
 
 /** Loops the shim can hold at once (EL_MAX_LOOPS in csrc/evloop.h). */
 export const MAX_LOOPS = 1024;

@@ -7,15 +7,15 @@
  *
  * @module
  */
-import type { LoopCore } from "./core.ts";
-import { check, SystemError } from "./errors.ts";
-import { lib } from "../ffi/load.ts";
+import type { LoopCore } from "../core/loop_core.ts";
+import { check, SystemError } from "../sys/errors.ts";
+import { lib } from "../../ffi/load.ts";
 import { type AbortOptions, onAbort, signalOf } from "./abort.ts";
-import { describe } from "./handler.ts";
-import { IOEvents } from "./io_events.ts";
-import * as fdio from "./fd.ts";
+import { describe } from "../core/handler.ts";
+import { IOEvents } from "../core/io_events.ts";
+import * as fdio from "../sys/fd.ts";
 import { FdWaiters } from "./fd_waiters.ts";
-import { checkFd } from "./validate.ts";
+import { checkFd } from "../sys/validate.ts";
 
 /** Options for `loop.streams()`. */
 export interface StreamsOptions extends AbortOptions {

@@ -7,10 +7,15 @@
  *
  * @module
  */
-import type { LoopCore } from "./core.ts";
-import { describe } from "./handler.ts";
+import type { LoopCore } from "../core/loop_core.ts";
+import { describe } from "../core/handler.ts";
 import { onAbort, signalOf } from "./abort.ts";
-import { catchableSignal, SIGNAL_LOST_CODE, type SignalInfo, type SignalWatch } from "./signals.ts";
+import {
+  catchableSignal,
+  SIGNAL_LOST_CODE,
+  type SignalInfo,
+  type SignalWatch,
+} from "../signals/registry.ts";
 
 /** Options for `loop.signals()`. */
 export interface SignalsOptions {

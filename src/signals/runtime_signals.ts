@@ -30,7 +30,7 @@
  *
  * @module
  */
-import { binding, lib, shimString } from "../ffi/load.ts";
+import { binding, lib, shimString } from "../../ffi/load.ts";
 import { setTimeout } from "node:timers";
 
 interface Hold {

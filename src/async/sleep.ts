@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { LoopCore } from "./core.ts";
-import { Handler } from "./handler.ts";
+import type { LoopCore } from "../core/loop_core.ts";
+import { Handler } from "../core/handler.ts";
 import { deferred, onAbort, rejecting, signalOf } from "./abort.ts";
-import { checkFinite } from "./validate.ts";
+import { checkFinite } from "../sys/validate.ts";
 
 /**
  * `loop.sleep(ms)`: resolves once `ms` milliseconds have passed on the
