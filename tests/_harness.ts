@@ -6,9 +6,11 @@
  */
 import { threadLoopForTests } from "../src/api/event_loop.ts";
 import { defaultLoopForTests } from "../src/api/ioloop.ts";
-import { binding, lib, shimString } from "../ffi/load.ts";
+import { binding, lib, libraryPath, shimString } from "../ffi/load.ts";
 import { gated, newFds } from "./_leaks.ts";
 import process from "node:process";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export { newFds, openFds } from "./_leaks.ts";
 
@@ -84,6 +86,19 @@ export function test(name: string, fn: TestFn): void {
 export function scriptCommand(file: string, ...args: string[]): [string, string[]] {
   const argv = isDeno ? ["run", "-A", file, ...args] : [file, ...args];
   return [process.execPath, argv];
+}
+
+/**
+ * Runs the native test program `evloop_test_<name>` of tests/c (built
+ * beside the shim) and fails unless it exits 0 and prints "all ok".
+ */
+export function runNative(name: string, ...args: string[]): void {
+  const path = libraryPath.replace(/libevloop\.(so|dylib)$/, `evloop_test_${name}`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: build with \`npm run build\``);
+  const r = spawnSync(path, args, { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0 || !r.stdout.includes("all ok")) {
+    throw new Error(`${name} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
+  }
 }
 
 /** Resolves when `promise` does, or rejects after `ms` with `what`. */

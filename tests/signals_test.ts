@@ -11,7 +11,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
 import { SIGNAL_LOST_CODE, SignalCallback, SignalRegistry } from "../src/signals/registry.ts";
-import { isDeno, newFds, openFds, scriptCommand, test, within } from "./_harness.ts";
+import { isDeno, newFds, openFds, runNative, scriptCommand, test, within } from "./_harness.ts";
 import { untilTaken } from "./_signal_pending.ts";
 
 const SIGUSR1 = 10;
@@ -24,6 +24,12 @@ interface Exit {
   lines: unknown[];
   stderr: string;
 }
+
+test("el_signal_add: a one-shot action found at install (SA_RESETHAND, as Node's SIGINT) is not chained, and is restored", () => {
+  // It raised the signal again into the shim's handler, which chained to
+  // it again: 100 % CPU for ever.
+  runNative("signal_resethand");
+});
 
 function exited(child: ChildProcess): Promise<Exit> {
   let out = "";
