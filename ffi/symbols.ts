@@ -353,11 +353,11 @@ export interface Shim {
   forget(id: number): void;
 }
 
-/** What each runtime binding provides; only `deno.ts` and `bun.ts` know
- * which runtime runs. */
+/** What each runtime binding provides; only `deno.ts`, `bun.ts` and
+ * `node.ts` (with `node_park.ts`) know which runtime runs. */
 export interface Binding {
-  /** "deno" or "bun". */
-  readonly runtime: "deno" | "bun";
+  /** "deno", "bun" or "node". */
+  readonly runtime: "deno" | "bun" | "node";
   /** The runtime's version. */
   readonly version: string;
   /** The OS: "linux", "darwin", "freebsd", ... */

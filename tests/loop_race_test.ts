@@ -4,14 +4,7 @@
 import type { Mode } from "@evloop/evloop";
 import { assertEquals } from "@std/assert";
 import { lib } from "../ffi/load.ts";
-import {
-  eventually,
-  newFdsAfterWorkers,
-  openFds,
-  runNative,
-  test,
-  within,
-} from "./_harness.ts";
+import { eventually, newFdsAfterWorkers, openFds, runNative, test, within } from "./_harness.ts";
 
 test("el_loop_open/el_poller_wait/el_loop_close on 4 native threads: no EBADF, no fd leaked", () => {
   runNative("loop_race", "2000");

@@ -168,7 +168,7 @@ function cString(text: unknown, action: string): Uint8Array | null {
 function isPointerLike(value: unknown): boolean {
   return value === null ||
     (typeof value === "object" && !ArrayBuffer.isView(value)) ||
-    typeof value === "number";
+    typeof value === "number" || typeof value === "bigint";
 }
 
 /** Turns one argument into what the binding takes, or throws a TypeError. */
