@@ -41,6 +41,12 @@ type NextResolve = (specifier: string, context: unknown) => ResolveResult;
   },
 });
 
+// node --test starts each test file with diagnostic reports on SIGUSR2
+// (process.report.reportOnSignal): the tests send SIGUSR2 to their own
+// handlers, and each one would leave a report file behind.
+const report = (process as unknown as { report?: { reportOnSignal: boolean } }).report;
+if (report?.reportOnSignal) report.reportOnSignal = false;
+
 /** A Web Worker over a `node:worker_threads` Worker. */
 class WebWorker extends EventTarget {
   onmessage: ((event: MessageEvent) => void) | null = null;
