@@ -13,8 +13,10 @@
 import { lib, shimString } from "../../ffi/load.ts";
 import type { LoopCore } from "../core/loop_core.ts";
 import { SystemError } from "../sys/errors.ts";
-import { type Callback, describe, Handler, retire } from "../core/handler.ts";
+import { type Callback, Handler, retire } from "../core/handler.ts";
 import { Wake } from "../core/poller.ts";
+import { describe } from "../sys/validate.ts";
+import { holdRuntimeSignal, releaseRuntimeSignal } from "./runtime_signals.ts";
 
 /**
  * What the sender's `siginfo_t` said about one arrival of a signal.
@@ -268,6 +270,9 @@ export class SignalCallback implements SignalWatch {
 
 const RECORDS = 64;
 
+/** Each core's registry, made on first use (the core knows no signals). */
+const registries = new WeakMap<LoopCore, SignalRegistry>();
+
 /**
  * A core's signal watches, many per signal. While a signal has a watch the
  * core's loop listens to it in the shim (the first listener in the process
@@ -295,12 +300,13 @@ export class SignalRegistry {
   #watches = new Map<number, SignalWatch[]>();
   #records = new Int32Array(4 * RECORDS);
 
-  /** @internal Built by the core: use `core.signals`. */
-  constructor(core: LoopCore) {
+  /** @internal Attached to its core by `of()`: use that. */
+  private constructor(core: LoopCore) {
     this.#core = core;
     core.addWakeListener((bits) => {
       if ((bits & Wake.SIGNAL) !== 0) this.#drain();
     });
+    core.onClose(() => this.clear());
   }
 
   /**
@@ -317,7 +323,12 @@ export class SignalRegistry {
    * ```
    */
   static of(core: LoopCore): SignalRegistry {
-    return core.signals;
+    let registry = registries.get(core);
+    if (registry === undefined) {
+      registry = new SignalRegistry(core);
+      registries.set(core, registry);
+    }
+    return registry;
   }
 
   /**
@@ -469,8 +480,11 @@ export class SignalRegistry {
     if (poller.signalAdd === undefined) {
       throw new Error(`${action}: this loop has no native poller`);
     }
+    // The runtime's handler first, so that evloop's goes over it.
+    holdRuntimeSignal(signo);
     const result = poller.signalAdd(signo);
     if (result < 0) {
+      releaseRuntimeSignal(signo);
       const reason = refusalReason(signo);
       if (reason !== undefined) throw new Error(`${action}: ${reason}`);
       throw new SystemError(-result, "sigaction", action);
@@ -480,6 +494,7 @@ export class SignalRegistry {
   #unlisten(signo: number): void {
     // A closed loop already stopped listening in the shim (-ESTALE).
     this.#core.poller.signalRemove?.(signo);
+    releaseRuntimeSignal(signo);
   }
 
   #drain(): void {
