@@ -8,9 +8,10 @@ import { ABI_VERSION, type NativeType, symbols } from "../ffi/symbols.ts";
 import { lib } from "../ffi/load.ts";
 import { Ctl, MAX_LOOPS, Wake } from "../src/core/poller.ts";
 import { IOEvents } from "../src/core/io_events.ts";
-import { Refusal, SIGNAL_LOST_CODE } from "../src/signals/registry.ts";
+import { SIGNAL_LOST_CODE } from "../src/signals/registry.ts";
 import { DEFAULT_INBOX_LIMIT } from "../src/threads/inbox.ts";
 import { test } from "./_harness.ts";
+import { Refusal } from "../src/signals/names.ts";
 
 const header = readFileSync(new URL("../csrc/evloop.h", import.meta.url), "utf8")
   .replace(/\/\*[\s\S]*?\*\//g, " ");

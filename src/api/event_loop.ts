@@ -10,18 +10,13 @@ import { alreadyWatched, removalError, watchError } from "../sys/errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "../core/handler.ts";
 import type { Poller } from "../core/poller.ts";
 import { IOEvents } from "../core/io_events.ts";
-import {
-  catchableSignal,
-  SignalCallback,
-  signalName,
-  signalNumber,
-  SignalRegistry,
-} from "../signals/registry.ts";
+import { SignalCallback, SignalRegistry } from "../signals/registry.ts";
 import { isMainThread } from "../threads/thread.ts";
 import { checkFd, checkFinite } from "../sys/validate.ts";
 import type { InboxLimit } from "../threads/inbox.ts";
 import { liveWatchOf, ownedError } from "../async/watch.ts";
 import { LoopSurface } from "./loop_surface.ts";
+import { catchableSignal, signalName, signalNumber } from "../signals/names.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {

@@ -7,12 +7,7 @@
 import { ExceptionSink, type FdWatch, type LoopCore } from "../core/loop_core.ts";
 import type { Mode } from "../core/drivers.ts";
 import { removalError, watchError } from "../sys/errors.ts";
-import {
-  catchableSignal,
-  SignalCallback,
-  signalNumber,
-  SignalRegistry,
-} from "../signals/registry.ts";
+import { SignalCallback, SignalRegistry } from "../signals/registry.ts";
 import { type Callback, callbackName, checkCallback, Handler, retire } from "../core/handler.ts";
 import type { Poller } from "../core/poller.ts";
 import { checkFd, checkFinite, describe } from "../sys/validate.ts";
@@ -20,6 +15,7 @@ import type { InboxLimit } from "../threads/inbox.ts";
 import { IOEvents } from "../core/io_events.ts";
 import { liveWatchOf } from "../async/watch.ts";
 import { LoopSurface } from "./loop_surface.ts";
+import { catchableSignal, signalNumber } from "../signals/names.ts";
 
 export { type IOEvent, IOEvents } from "../core/io_events.ts";
 

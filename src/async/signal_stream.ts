@@ -10,13 +10,13 @@
 import type { LoopCore } from "../core/loop_core.ts";
 import { onAbort, signalOf } from "./abort.ts";
 import {
-  catchableSignal,
   SIGNAL_LOST_CODE,
   type SignalInfo,
   SignalRegistry,
   type SignalWatch,
 } from "../signals/registry.ts";
 import { describe } from "../sys/validate.ts";
+import { catchableSignal } from "../signals/names.ts";
 
 /** Options for `loop.signals()`. */
 export interface SignalsOptions {
