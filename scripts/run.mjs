@@ -4,7 +4,7 @@
 // shim with CMake (which knows what changed), then runs the suite (or the
 // demo, or the benchmarks) under each runtime.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -158,7 +158,10 @@ if (command === "build") {
   must(deno, ["fmt", "--check"]);
   must(deno, ["check", "mod.ts", "cli.ts", "ffi/", "tests/", "examples/", "bench/"]);
   must(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
-  must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md"]);
+  const pages = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) =>
+    `docs/${f}`
+  );
+  must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md", ...pages]);
   // What JSR checks: the public API documented and explicitly typed.
   must(deno, ["doc", "--lint", "mod.ts"]);
   must(process.execPath, [join(root, "scripts", "run.mjs"), "test"]);

@@ -9,7 +9,7 @@
  * @module
  */
 import { info, type Mode } from "../mod.ts";
-import { type Step, STEPS } from "./steps.ts";
+import { STEPS } from "./steps.ts";
 
 export type { Step, StepContext } from "./steps.ts";
 
