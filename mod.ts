@@ -46,6 +46,7 @@
  *
  * @module
  */
+export { LoopSurface } from "./src/api/loop_surface.ts";
 export {
   current,
   EventLoop,
@@ -90,3 +91,4 @@ export type { AbortOptions } from "./src/async/abort.ts";
 export type { SignalIterator, SignalsOptions } from "./src/async/signal_stream.ts";
 export * as fd from "./src/sys/fd.ts";
 export { type Info, info } from "./src/sys/info.ts";
+export { now } from "./src/sys/clock.ts";

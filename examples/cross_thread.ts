@@ -2,9 +2,7 @@
 // loop, and the wake latency of a post from a Worker while the loop is
 // parked idle (post -> the exposed function runs), in both modes.
 //   deno run -A examples/cross_thread.ts    bun examples/cross_thread.ts
-import { EventLoop } from "../mod.ts";
-import { lib } from "../ffi/load.ts";
-import type { Mode } from "../src/core/drivers.ts";
+import { EventLoop, type Mode, now } from "../mod.ts";
 
 const WORKER = new URL("./cross_thread_worker.ts", import.meta.url).href;
 const runtime = "Deno" in globalThis ? "deno" : "bun";
@@ -73,7 +71,7 @@ export async function latency(mode: Mode, samples: number): Promise<LatencyRepor
   const loop = new EventLoop({ mode });
   const us: number[] = [];
   loop.expose("ping", (sentAt: number) => {
-    us.push((lib.el_now_ms() - sentAt) * 1000);
+    us.push((now() - sentAt) * 1000);
     if (us.length === samples) loop.stop();
   });
   const [worker] = spawn(1);

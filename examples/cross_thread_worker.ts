@@ -1,7 +1,6 @@
 // The Worker side of examples/cross_thread.ts: posts to a loop in another
 // thread by name, through the handle the loop's thread sent.
-import { RemoteLoop, type ThreadHandle } from "../mod.ts";
-import { lib } from "../ffi/load.ts";
+import { now, RemoteLoop, type ThreadHandle } from "../mod.ts";
 
 type Job =
   | { kind: "throughput"; handle: ThreadHandle; index: number; count: number }
@@ -31,7 +30,7 @@ scope.onmessage = async (e: MessageEvent) => {
       // The gap lets the loop go idle (parked) before each post. The shim's
       // clock (CLOCK_MONOTONIC) is the same in every thread.
       await sleep(job.gapMs);
-      remote.callFromThread("ping", lib.el_now_ms());
+      remote.callFromThread("ping", now());
     }
   }
 };

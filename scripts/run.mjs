@@ -219,7 +219,10 @@ if (command === "build") {
   must(deno, ["fmt", "--check"]);
   must(deno, ["check", "mod.ts", "cli.ts", "ffi/", "tests/", "examples/", "bench/"]);
   must(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
-  must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md"]);
+  const pages = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) =>
+    `docs/${f}`
+  );
+  must(deno, ["test", "--doc", "-A", "mod.ts", "src/", "README.md", ...pages]);
   // What JSR checks: the public API documented and explicitly typed.
   must(deno, ["doc", "--lint", "mod.ts"]);
   must(process.execPath, [join(root, "scripts", "run.mjs"), "test"]);

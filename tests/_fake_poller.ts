@@ -5,13 +5,13 @@
  *
  * @module
  */
-import { Events, type Poller, Wake } from "../src/core/poller.ts";
+import { type Poller, Wake } from "../src/core/poller.ts";
+import { IOEvents } from "../src/core/io_events.ts";
 
 const ENOENT = -2;
 
 /** A fake poller over virtual time. */
 export class FakePoller implements Poller {
-  readonly id = -1;
   #now: number;
   /** Registered interest per fd. */
   readonly interest: Map<number, number> = new Map();
@@ -54,7 +54,7 @@ export class FakePoller implements Poller {
   #collect(out: Int32Array): number {
     let n = 0;
     for (const [fd, want] of this.interest) {
-      const got = (this.levels.get(fd) ?? 0) & (want | Events.ERR | Events.HUP);
+      const got = (this.levels.get(fd) ?? 0) & (want | IOEvents.ERR | IOEvents.HUP);
       if (got !== 0 && 2 * n + 1 < out.length) {
         out[2 * n] = fd;
         out[2 * n + 1] = got;

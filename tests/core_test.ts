@@ -4,6 +4,8 @@
 import { assert, assertEquals, assertFalse, assertRejects, assertThrows } from "@std/assert";
 import { type ErrorSink, ExceptionSink, LoopCore } from "../src/core/loop_core.ts";
 import { Handler } from "../src/core/handler.ts";
+import { SignalRegistry } from "../src/signals/registry.ts";
+import { IOLoop } from "../src/api/ioloop.ts";
 import { FakePoller } from "./_fake_poller.ts";
 import { test } from "./_harness.ts";
 
@@ -36,7 +38,7 @@ test("LoopCore rejects an unknown mode before it touches the poller", () => {
   assertEquals(poller.closes, 0);
 });
 
-test("LoopCore closes its poller when a later construction step throws", () => {
+test("new IOLoop() closes its core's poller when attaching the inbox throws", () => {
   class RefusingInbox extends ClosingPoller {
     inboxSetLimit(): number {
       return -22; // -EINVAL: the shim refuses the limit
@@ -44,12 +46,7 @@ test("LoopCore closes its poller when a later construction step throws", () => {
   }
   const poller = new RefusingInbox();
   assertThrows(
-    () =>
-      new LoopCore({
-        what: "a test loop",
-        options: { poller, inboxLimit: { messages: 5 } },
-        onError: () => {},
-      }),
+    () => new IOLoop({ poller, inboxLimit: { messages: 5 } }),
     Error,
     "Cannot set the inbox limit",
   );
@@ -170,11 +167,11 @@ test("LoopCore.report() tells the error sink from the ready queue, under the ori
   core.close();
 });
 
-test("LoopCore.signals: a fake poller has no signals, and says so", () => {
+test("SignalRegistry.of(): one per core; a fake poller has no signals, and says so", () => {
   const { core } = makeCore();
-  assert(core.signals === core.signals);
+  assert(SignalRegistry.of(core) === SignalRegistry.of(core));
   assertThrows(
-    () => core.signals.add(10, { deliver() {}, drop() {} }),
+    () => SignalRegistry.of(core).add(10, { deliver() {}, drop() {} }),
     Error,
     "this loop has no native poller",
   );

@@ -2,13 +2,13 @@ import { assert, assertEquals, assertFalse, assertThrows } from "@std/assert";
 import {
   callbackName,
   checkCallback,
-  describe,
   Handler,
   invoke,
   retire,
   TimerHandler,
 } from "../src/core/handler.ts";
 import { test } from "./_harness.ts";
+import { describe } from "../src/sys/validate.ts";
 
 test("Handler.cancel() runs its hook once and marks it cancelled", () => {
   const hooks: Handler[] = [];

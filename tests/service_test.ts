@@ -13,6 +13,7 @@ import process from "node:process";
 import { scriptCommand, test } from "./_harness.ts";
 
 const CHILD = new URL("./_service_child.ts", import.meta.url).pathname;
+const LATE_CHILD = new URL("./_late_child.ts", import.meta.url).pathname;
 const SIGNAL_TIMES_MS = [100, 1500, 4000];
 /** A safety net: a child that outlives this was hung, and is killed. */
 const CHILD_LIMIT_MS = 30_000;
@@ -32,6 +33,10 @@ interface Case {
   expect: string[];
   /** The signal that should end it (default: none, exit status 0). */
   killedBy?: NodeJS.Signals;
+  /** The child program (default: tests/_service_child.ts). */
+  file?: string;
+  /** Checks the outcome instead of the default exact comparison. */
+  check?(outcome: Outcome): void;
 }
 
 function sendLater(child: ChildProcess, sig: NodeJS.Signals, times = SIGNAL_TIMES_MS): void {
@@ -49,7 +54,7 @@ function sendLater(child: ChildProcess, sig: NodeJS.Signals, times = SIGNAL_TIME
 }
 
 function start(c: Case): Promise<Outcome> {
-  const [cmd, argv] = scriptCommand(CHILD, ...c.args);
+  const [cmd, argv] = scriptCommand(c.file ?? CHILD, ...c.args);
   // Its own process group (detached), so a group SIGINT reaches it alone.
   const child = spawn(cmd, argv, { stdio: ["pipe", "pipe", "pipe"], detached: true });
   let out = "";
@@ -146,6 +151,36 @@ for (const api of ["EventLoop", "readable", "IOLoop"]) {
   }
 }
 
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  cases.push({
+    name: `EventLoop.addSignalHandler() handles ${sig} with evloop imported 1.5 s after start ` +
+      "(after the runtime installed its own handler), then exits 0",
+    file: LATE_CHILD,
+    args: ["late-import", sig],
+    act: (child) => sendLater(child, sig, [1000]),
+    expect: ["ready", `${sig} 1`, "stopped"],
+  });
+}
+cases.push({
+  name: "EventLoop.sleep() awaited on a loop that never runs says why on stderr after 1 s",
+  file: LATE_CHILD,
+  args: ["never-run"],
+  // Bun hangs on such an await for ever: end it once the hint is out.
+  act: (child) => {
+    let exited = false;
+    child.on("exit", () => exited = true);
+    setTimeout(() => exited || process.kill(child.pid!, "SIGKILL"), 3000);
+  },
+  expect: ["ready"],
+  check(outcome) {
+    assertEquals(outcome.lines, ["ready"]);
+    assert(
+      outcome.stderr.includes("evloop: a promise of a loop that is not running has waited 1 s"),
+      outcome.stderr,
+    );
+  },
+});
+
 // Started together on first use: each test awaits its own child.
 let outcomes: Promise<Outcome>[] | undefined;
 
@@ -153,6 +188,7 @@ for (const [i, c] of cases.entries()) {
   test(c.name, async () => {
     outcomes ??= cases.map(start);
     const outcome = await outcomes[i];
+    if (c.check !== undefined) return c.check(outcome);
     const exit = c.killedBy === undefined
       ? { code: 0, signal: null }
       : { code: null, signal: c.killedBy };

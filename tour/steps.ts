@@ -10,10 +10,32 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
-import type { Step, StepContext } from "./tour.ts";
-import { info } from "../src/sys/info.ts";
-import { EventLoop } from "../src/api/event_loop.ts";
-import { NativeLibrary } from "../src/sys/native_library.ts";
+import { EventLoop, info, type Mode, NativeLibrary } from "../mod.ts";
+
+/** What a step gets to run with. */
+export interface StepContext {
+  /** The mode of the loops the step makes. */
+  mode: Mode;
+  /**
+   * Prints one line of what happened, stamped with the milliseconds since
+   * the step began (or `atMs`, for a line relayed from a child process).
+   */
+  say(line: string, atMs?: number): void;
+  /** When the step began, in milliseconds since the epoch (for a child's clock). */
+  startedAt: number;
+}
+
+/** One step of the tour. */
+export interface Step {
+  /** What `cli.ts demo <name>` calls it. */
+  name: string;
+  /** One line: what it shows. */
+  title: string;
+  /** Why it cannot run here (not root, no cgroup2 mount ...), or null. */
+  unavailable(): Promise<string | null>;
+  /** Runs it; resolves with a one-line summary of what was checked. */
+  run(context: StepContext): Promise<string>;
+}
 
 const isLinux = process.platform === "linux";
 const linuxOnly = (what: string) =>

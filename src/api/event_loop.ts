@@ -4,22 +4,19 @@
  *
  * @module
  */
-import { ExceptionSink, LoopCore } from "../core/loop_core.ts";
-import type { FdWatch } from "../core/loop_core.ts";
+import { ExceptionSink, type FdWatch, type LoopCore } from "../core/loop_core.ts";
 import type { Mode } from "../core/drivers.ts";
 import { alreadyWatched, removalError, watchError } from "../sys/errors.ts";
 import { type Callback, checkCallback, Handler, retire } from "../core/handler.ts";
-import { Events, type Poller } from "../core/poller.ts";
-import { catchableSignal, SignalCallback, signalName, signalNumber } from "../signals/registry.ts";
+import type { Poller } from "../core/poller.ts";
+import { IOEvents } from "../core/io_events.ts";
+import { SignalCallback, SignalRegistry } from "../signals/registry.ts";
 import { isMainThread } from "../threads/thread.ts";
 import { checkFd, checkFinite } from "../sys/validate.ts";
-import type { InboxLimit, ThreadHandle } from "../threads/inbox.ts";
-import type { AbortOptions } from "../async/abort.ts";
-import { waitFd } from "../async/fd_waiters.ts";
-import { abortAfter, sleep } from "../async/sleep.ts";
-import { type SignalIterator, signals, type SignalsOptions } from "../async/signal_stream.ts";
-import { FdStreams, type StreamsOptions } from "../async/streams.ts";
-import { liveWatchOf, ownedError, Watch } from "../async/watch.ts";
+import type { InboxLimit } from "../threads/inbox.ts";
+import { liveWatchOf, ownedError } from "../async/watch.ts";
+import { LoopSurface } from "./loop_surface.ts";
+import { catchableSignal, signalName, signalNumber } from "../signals/names.ts";
 
 /** Options for {@linkcode EventLoop}. */
 export interface EventLoopOptions {
@@ -50,8 +47,8 @@ export interface EventLoopOptions {
 /** Receives a callback's exception: the error and the failed handler. */
 export type ExceptionHandler = (error: unknown, handler: Handler) => void;
 
-const READ_BITS = Events.READ | Events.PRI | Events.ERR | Events.HUP;
-const WRITE_BITS = Events.WRITE | Events.ERR | Events.HUP;
+const READ_BITS = IOEvents.READ | IOEvents.PRI | IOEvents.ERR | IOEvents.HUP;
+const WRITE_BITS = IOEvents.WRITE | IOEvents.ERR | IOEvents.HUP;
 
 /** A reader and/or a writer on one fd. */
 class ReaderWriter implements FdWatch {
@@ -77,8 +74,8 @@ class ReaderWriter implements FdWatch {
   }
 
   wanted(): number {
-    return (this.reader !== null ? Events.READ : 0) |
-      (this.writer !== null ? Events.WRITE : 0);
+    return (this.reader !== null ? IOEvents.READ : 0) |
+      (this.writer !== null ? IOEvents.WRITE : 0);
   }
 }
 
@@ -113,7 +110,7 @@ function defaultExceptionHandler(error: unknown, handler: Handler): void {
  * fd.close(b);
  * ```
  */
-export class EventLoop {
+export class EventLoop extends LoopSurface {
   #core: LoopCore;
   #exceptions = new ExceptionSink<Handler>(defaultExceptionHandler);
   /** Whether it ran once: evergreen's loop cannot run again. */
@@ -132,11 +129,8 @@ export class EventLoop {
         "Cannot create an EventLoop: this thread already has one (destroy it first)",
       );
     }
-    this.#core = new LoopCore({
-      what: "an EventLoop",
-      options,
-      onError: (error, handler) => this.#exceptions.report(error, handler),
-    });
+    super({ what: "an EventLoop", closedAs: "destroyed", options });
+    this.#core = this._core;
     threadLoop = this;
   }
 
@@ -167,10 +161,6 @@ export class EventLoop {
   }
 
   /** The loop's mode. */
-  get mode(): Mode {
-    return this.#core.mode;
-  }
-
   /** Whether `run()` or `runForever()` is in progress. */
   get running(): boolean {
     return this.#core.running;
@@ -182,12 +172,9 @@ export class EventLoop {
   }
 
   /** @internal The core, for the cross-thread and signal layers. */
-  get _core(): LoopCore {
-    return this.#core;
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#core.closed) throw new Error(`${action}: the loop is destroyed`);
+  /** Evergreen's rule: a callback that threw is reported, the loop goes on. */
+  protected override failed(error: unknown, handler: Handler): void {
+    this.#exceptions.report(error, handler);
   }
 
   /**
@@ -211,7 +198,7 @@ export class EventLoop {
    * @param handler The new handler, or null.
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
-    this.#checkOpen("Cannot set the exception handler");
+    this.checkOpen("Cannot set the exception handler");
     this.#exceptions.set(handler);
   }
 
@@ -228,8 +215,8 @@ export class EventLoop {
    * ```
    */
   time(): number {
-    this.#checkOpen("Cannot read the time");
-    return this.#core.poller.now();
+    this.checkOpen("Cannot read the time");
+    return this.#core.now();
   }
 
   /**
@@ -256,7 +243,7 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#checkOpen("Cannot schedule a callback");
+    this.checkOpen("Cannot schedule a callback");
     checkCallback(callback, "Cannot schedule a callback");
     const handler = new Handler(callback as Callback, args);
     this.#core.enqueue(handler);
@@ -290,83 +277,6 @@ export class EventLoop {
   }
 
   /**
-   * Makes `fn` callable from other threads by name: a Worker (or a native
-   * thread, through `el_inbox_post`) posts `[name, ...args]` and the loop
-   * runs `fn(...args)` on its own thread, in the iteration that drains the
-   * post. Exceptions go to the exception handler; a call to a name that
-   * is not exposed is reported there too.
-   *
-   * @example
-   * ```ts
-   * import { EventLoop, RemoteLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const seen: string[] = [];
-   * loop.expose("greet", (who: string) => {
-   *   seen.push(`hello ${who}`);
-   *   loop.stop();
-   * });
-   * RemoteLoop.from(loop.threadHandle()).callFromThread("greet", "worker");
-   * await loop.runForever();
-   * assertEquals(seen, ["hello worker"]);
-   * ```
-   *
-   * @throws {TypeError} If name is not a non-empty string or fn is not a
-   * function.
-   * @throws {Error} If the name is already exposed.
-   */
-  expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): void {
-    this.#checkOpen(`Cannot expose "${name}"`);
-    this.#core.inbox.expose(name, fn as Callback);
-  }
-
-  /**
-   * Withdraws a name given to `expose`; later calls to it are reported to
-   * the exception handler.
-   *
-   * @example
-   * ```ts
-   * import { EventLoop } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * loop.expose("ping", () => {});
-   * assert(loop.unexpose("ping"));
-   * assert(!loop.unexpose("ping"));
-   * ```
-   *
-   * @returns Whether the name was exposed.
-   */
-  unexpose(name: string): boolean {
-    this.#checkOpen(`Cannot unexpose "${name}"`);
-    return this.#core.inbox.unexpose(name);
-  }
-
-  /**
-   * A plain object naming this loop's inbox, for `RemoteLoop.from()` in
-   * any Worker of this process: send it with `postMessage`. It carries the
-   * loop id (with its generation: once this loop is destroyed, posts with
-   * it throw instead of reaching a later loop) and the shim's path.
-   *
-   * @example
-   * ```ts
-   * import { EventLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const handle = loop.threadHandle();
-   * assertEquals(structuredClone(handle), handle);
-   * ```
-   *
-   * @throws {Error} For a loop on a fake poller.
-   */
-  threadHandle(): ThreadHandle {
-    this.#checkOpen("Cannot make a thread handle");
-    return this.#core.inbox.handle();
-  }
-
-  /**
    * Runs `callback(...args)` once `delayMs` milliseconds have passed since
    * this call (never early). A delay <= 0 behaves as `callSoon`.
    *
@@ -391,13 +301,13 @@ export class EventLoop {
     ...args: A
   ): Handler {
     const action = "Cannot schedule a timer";
-    this.#checkOpen(action);
+    this.checkOpen(action);
     checkFinite(delayMs, "the delay", action);
     checkCallback(callback, action);
     if (delayMs <= 0) return this.callSoon(callback, ...args);
     // The clock is read now: a time cached by the iteration would be old.
     return this.#core.schedule(
-      this.#core.poller.now() + delayMs,
+      this.#core.now() + delayMs,
       callback as Callback,
       args,
     );
@@ -430,7 +340,7 @@ export class EventLoop {
     ...args: A
   ): Handler {
     const action = "Cannot schedule a timer";
-    this.#checkOpen(action);
+    this.checkOpen(action);
     checkFinite(whenMs, "the time", action);
     checkCallback(callback, action);
     // Never a shortcut to callSoon for a past time: a timer at the same
@@ -556,7 +466,7 @@ export class EventLoop {
     args: unknown[],
   ): Handler {
     const action = `Cannot add ${kind} for fd ${fd}`;
-    this.#checkOpen(`Cannot add ${kind}`);
+    this.checkOpen(`Cannot add ${kind}`);
     checkFd(fd, action);
     checkCallback(callback, action);
     const core = this.#core;
@@ -583,7 +493,7 @@ export class EventLoop {
   }
 
   #removeWatcher(kind: "reader" | "writer", fd: number): boolean {
-    this.#checkOpen(`Cannot remove ${kind}`);
+    this.checkOpen(`Cannot remove ${kind}`);
     checkFd(fd, `Cannot remove ${kind} for fd ${fd}`);
     const watch = this.#core.watchOf(fd);
     if (!(watch instanceof ReaderWriter) || watch[kind] === null) return false;
@@ -599,40 +509,6 @@ export class EventLoop {
       );
     }
     return true;
-  }
-
-  /**
-   * Drops the reader and the writer of `fd` without closing it (their
-   * Handlers are cancelled). Call it before a library that owns the fd
-   * closes or replaces it (libpq on host fail-over, libcurl per
-   * connection): a watch left on a closed fd keeps `run()` alive, and
-   * with a dup of the fd alive the kernel keeps reporting the old file.
-   * evloop notices a closed fd by itself only when its number is watched
-   * again (`addReader`/`addWriter` then replace the stale watch) or
-   * removed (the failed removal goes to the exception handler).
-   *
-   * @example Before a library closes its socket
-   * ```ts
-   * import { EventLoop, fd } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const [a, b] = fd.socketpair(); // say, a library's connection
-   * loop.addReader(a, () => {});
-   * assert(loop.forget(a));
-   * fd.close(a); // the library closes it: nothing is left behind
-   * fd.close(b);
-   * await loop.run();
-   * ```
-   *
-   * @returns Whether `fd` had a reader or a writer.
-   * @throws {TypeError} If `fd` is not a number.
-   * @throws {RangeError} For a negative or non-integer fd.
-   */
-  forget(fd: number): boolean {
-    this.#checkOpen("Cannot forget an fd");
-    checkFd(fd, `Cannot forget fd ${fd}`);
-    return this.#core.forget(fd);
   }
 
   /**
@@ -674,10 +550,10 @@ export class EventLoop {
     callback: (...args: A) => unknown,
     ...args: A
   ): Handler {
-    this.#checkOpen("Cannot add a signal handler");
+    this.checkOpen("Cannot add a signal handler");
     const signo = catchableSignal(sig, "Cannot add signal handler");
     checkCallback(callback, `Cannot add signal handler for ${signalName(signo)}`);
-    const signals = this.#core.signals;
+    const signals = SignalRegistry.of(this.#core);
     const watch: SignalCallback = new SignalCallback(callback as Callback, args, {
       onCancel: () => signals.remove(signo, watch),
     });
@@ -708,209 +584,13 @@ export class EventLoop {
    * @throws {RangeError} For an unknown signal number or name.
    */
   removeSignalHandler(sig: number | string): boolean {
-    this.#checkOpen("Cannot remove a signal handler");
+    this.checkOpen("Cannot remove a signal handler");
     const signo = signalNumber(sig, "Cannot remove signal handler");
-    return this.#core.signals.removeHandlers(signo);
+    return SignalRegistry.of(this.#core).removeHandlers(signo);
   }
 
   // ---- the modern surface: logic in src/async/watch.ts, fd_waiters.ts, sleep.ts,
   // signal_stream.ts and streams.ts, shared with IOLoop.
-
-  /**
-   * Watches `fd` for `events` and calls `callback(mask)` with the fired
-   * mask while it is ready (level-triggered). `ERR` and `HUP` are always
-   * reported: a hang-up can be told from readability. See `IOEvents` for
-   * what each bit means, and for GPIO (sysfs) files: watch `PRI`.
-   *
-   * @example Waiting for a hang-up
-   * ```ts
-   * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const [a, b] = fd.socketpair();
-   * let mask = 0;
-   * using watch = loop.watch(a, IOEvents.READ, (events) => {
-   *   mask = events;
-   *   watch.cancel();
-   * });
-   * fd.close(b);
-   * await loop.run();
-   * assert(mask & IOEvents.HUP);
-   * fd.close(a);
-   * ```
-   *
-   * @param fd The fd (non-blocking).
-   * @param events A mask of `IOEvents.READ`, `PRI` and `WRITE` (0: paused).
-   * @param callback Gets the fired mask.
-   * @returns The Watch: `update(events)`, `cancel()`, `using`.
-   * @throws {SystemError} EEXIST if the fd has a reader, writer, watch or
-   * pending `readable()`/`writable()` on this loop; else what the kernel
-   * said (EBADF, EPERM for a regular file).
-   */
-  watch(fd: number, events: number, callback: (events: number) => unknown): Watch {
-    return new Watch(this.#core, fd, events, callback);
-  }
-
-  /**
-   * Resolves with the fired mask once `fd` is readable, or has an error or
-   * a hang-up. Rejects on bad input, if another owner watches `fd`
-   * (EEXIST), and with `signal.reason` on abort (the watch is removed).
-   *
-   * @example
-   * ```ts
-   * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const [r, w] = fd.pipe();
-   * loop.callLater(1, () => fd.write(w, new Uint8Array([1])));
-   * const [events] = await Promise.all([loop.readable(r), loop.run()]);
-   * assert(events & IOEvents.READ);
-   * fd.close(r);
-   * fd.close(w);
-   * ```
-   */
-  readable(fd: number, options?: AbortOptions): Promise<number> {
-    return waitFd(this.#core, fd, Events.READ, options);
-  }
-
-  /**
-   * Resolves with the fired mask once `fd` is writable, or has an error or
-   * a hang-up (see `readable`).
-   *
-   * @example A connect completing
-   * ```ts
-   * import { EventLoop, fd, IOEvents } from "@evloop/evloop";
-   * import { assert, assertEquals } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const server = fd.tcpListen("127.0.0.1", 0);
-   * const client = fd.tcpConnect("127.0.0.1", fd.localPort(server));
-   * const [events] = await Promise.all([loop.writable(client), loop.run()]);
-   * assert(events & IOEvents.WRITE);
-   * assertEquals(fd.socketError(client), null);
-   * fd.close(client);
-   * fd.close(server);
-   * ```
-   */
-  writable(fd: number, options?: AbortOptions): Promise<number> {
-    return waitFd(this.#core, fd, Events.WRITE, options);
-  }
-
-  /**
-   * Resolves once `ms` milliseconds have passed on the loop's clock (never
-   * early); it fires in exclusive mode too, where the host's `setTimeout`
-   * cannot. The pending timer keeps `run()` going.
-   *
-   * @example
-   * ```ts
-   * import { EventLoop } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * using loop = new EventLoop({ mode: "exclusive" });
-   * const start = loop.time();
-   * await Promise.all([loop.sleep(5), loop.run()]);
-   * assert(loop.time() - start >= 5);
-   * ```
-   *
-   * @throws {RangeError} (as a rejection) For NaN or an infinite delay.
-   */
-  sleep(ms: number, options?: AbortOptions): Promise<void> {
-    return sleep(this.#core, ms, options);
-  }
-
-  /**
-   * An `AbortSignal` this loop aborts after `ms` milliseconds with a
-   * `DOMException` named `TimeoutError`, like `AbortSignal.timeout` but on
-   * the loop's timers (it fires in exclusive mode too). Its timer does not
-   * keep `run()` going.
-   *
-   * @example A read with a deadline
-   * ```ts
-   * import { EventLoop, fd } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * using loop = new EventLoop({ mode: "exclusive" });
-   * const [r, w] = fd.pipe();
-   * const waiting = loop.readable(r, { signal: loop.abortAfter(5) });
-   * const [result] = await Promise.allSettled([waiting, loop.run()]);
-   * assertEquals(result.status === "rejected" && result.reason.name, "TimeoutError");
-   * fd.close(r);
-   * fd.close(w);
-   * ```
-   *
-   * @throws {RangeError} For NaN or an infinite delay.
-   */
-  abortAfter(ms: number): AbortSignal {
-    return abortAfter(this.#core, ms);
-  }
-
-  /**
-   * Every arrival of `sig` from now on, with its siginfo, in order, as an
-   * async iterator; leaving the loop (`break`, `return()`, an abort)
-   * removes the handler. Arrivals wait in a bounded buffer
-   * (`bufferSize`); past it, one record with `code: SIGNAL_LOST_CODE`
-   * stands for those lost. A reader waiting for the next arrival keeps
-   * `run()` going.
-   *
-   * @example
-   * ```ts
-   * import { EventLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   * import process from "node:process";
-   *
-   * using loop = new EventLoop();
-   * const running = loop.run();
-   * const senders: number[] = [];
-   * loop.callSoon(() => process.kill(process.pid, "SIGUSR2"));
-   * for await (const info of loop.signals("SIGUSR2")) {
-   *   senders.push(info.pid);
-   *   break;
-   * }
-   * await running;
-   * assertEquals(senders, [process.pid]);
-   * ```
-   *
-   * @throws {RangeError} For an unknown signal or a bad bufferSize.
-   * @throws {Error} For a refused signal (see `addSignalHandler`).
-   */
-  signals(
-    sig: number | string,
-    options?: SignalsOptions,
-  ): SignalIterator {
-    return signals(this.#core, sig, options);
-  }
-
-  /**
-   * A readable and a writable Web Stream over `fd` (a pipe, socket, pty,
-   * character device): the readable is a byte stream (BYOB readers work)
-   * that reads when the fd is readable and closes at end of file or
-   * hang-up; the writable writes when the fd is writable, and `write()`
-   * settles once the kernel took every byte; `close()` shuts down a
-   * socket's write side. Errors carry the `SystemError`. When both are
-   * done the watch is removed, and the fd closed with `closeFd: true`.
-   *
-   * @example Reading a pipe to its end
-   * ```ts
-   * import { EventLoop, fd } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * using loop = new EventLoop();
-   * const [r, w] = fd.pipe();
-   * using streams = loop.streams(r, { closeFd: true });
-   * await streams.writable.abort(); // only reading here
-   * fd.write(w, new TextEncoder().encode("line 1\nline 2\n"));
-   * fd.close(w);
-   * const [text] = await Promise.all([new Response(streams.readable).text(), loop.run()]);
-   * assertEquals(text.split("\n").length, 3);
-   * ```
-   *
-   * @throws {SystemError} EEXIST if the fd is watched on this loop.
-   */
-  streams(fd: number, options?: StreamsOptions): FdStreams {
-    return new FdStreams(this.#core, fd, options);
-  }
 
   /**
    * Yields to the loop: resolves once the loop ran the callbacks queued
@@ -929,7 +609,7 @@ export class EventLoop {
    * ```
    */
   switch(): Promise<void> {
-    this.#checkOpen("Cannot switch to the loop");
+    this.checkOpen("Cannot switch to the loop");
     const done = new Promise<void>((resolve) => this.callSoon(resolve));
     if (!this.#ran) void this.run();
     return done;
@@ -979,7 +659,7 @@ export class EventLoop {
   }
 
   #start(action: string, forever: boolean): Promise<void> {
-    this.#checkOpen(action);
+    this.checkOpen(action);
     if (this.#core.running) throw new Error(`${action}: it is already running`);
     if (this.#ran) {
       throw new Error(`${action}: it has stopped, and a stopped loop cannot run again`);
@@ -1007,7 +687,7 @@ export class EventLoop {
    * @throws {Error} If the loop is not running.
    */
   stop(): void {
-    this.#checkOpen("Cannot stop the loop");
+    this.checkOpen("Cannot stop the loop");
     if (!this.#core.running) throw new Error("Cannot stop the loop: it is not running");
     this.#core.stop();
   }
@@ -1031,7 +711,7 @@ export class EventLoop {
    * @throws {Error} If the loop is running or already destroyed.
    */
   destroy(): void {
-    this.#checkOpen("Cannot destroy the loop");
+    this.checkOpen("Cannot destroy the loop");
     if (this.#core.running) {
       throw new Error("Cannot destroy the loop: it is running (stop it first)");
     }

@@ -4,29 +4,18 @@
  *
  * @module
  */
-import { ExceptionSink, LoopCore } from "../core/loop_core.ts";
-import type { FdWatch } from "../core/loop_core.ts";
+import { ExceptionSink, type FdWatch, type LoopCore } from "../core/loop_core.ts";
 import type { Mode } from "../core/drivers.ts";
 import { removalError, watchError } from "../sys/errors.ts";
-import { catchableSignal, SignalCallback, signalNumber } from "../signals/registry.ts";
-import {
-  type Callback,
-  callbackName,
-  checkCallback,
-  describe,
-  Handler,
-  retire,
-} from "../core/handler.ts";
+import { SignalCallback, SignalRegistry } from "../signals/registry.ts";
+import { type Callback, callbackName, checkCallback, Handler, retire } from "../core/handler.ts";
 import type { Poller } from "../core/poller.ts";
-import { checkFd, checkFinite } from "../sys/validate.ts";
-import type { InboxLimit, ThreadHandle } from "../threads/inbox.ts";
+import { checkFd, checkFinite, describe } from "../sys/validate.ts";
+import type { InboxLimit } from "../threads/inbox.ts";
 import { IOEvents } from "../core/io_events.ts";
-import type { AbortOptions } from "../async/abort.ts";
-import { waitFd } from "../async/fd_waiters.ts";
-import { abortAfter, sleep } from "../async/sleep.ts";
-import { type SignalIterator, signals, type SignalsOptions } from "../async/signal_stream.ts";
-import { FdStreams, type StreamsOptions } from "../async/streams.ts";
-import { liveWatchOf, Watch } from "../async/watch.ts";
+import { liveWatchOf } from "../async/watch.ts";
+import { LoopSurface } from "./loop_surface.ts";
+import { catchableSignal, signalNumber } from "../signals/names.ts";
 
 export { type IOEvent, IOEvents } from "../core/io_events.ts";
 
@@ -194,7 +183,7 @@ interface Interval {
  * fd.close(b);
  * ```
  */
-export class IOLoop {
+export class IOLoop extends LoopSurface {
   /** Readable (0x001). */
   static readonly READ: typeof IOEvents.READ = IOEvents.READ;
   /** Urgent (out-of-band) data (0x002). */
@@ -231,67 +220,13 @@ export class IOLoop {
    * @throws {RangeError} For an unknown mode.
    */
   constructor(options: IOLoopOptions = {}) {
-    this.#core = new LoopCore({
-      what: "an IOLoop",
-      options,
-      onError: (error, handler) => this.#failed(error, handler),
-    });
+    super({ what: "an IOLoop", closedAs: "closed", options });
+    this.#core = this._core;
     this.#core.onClose(() => {
       this.#timeouts.clear();
       this.#intervals.clear();
     });
-    this.#wallOffset = Date.now() - this.#core.poller.now();
-  }
-
-  /**
-   * Makes `fn` callable by name from other threads (Workers through
-   * `RemoteLoop`, native threads through `el_inbox_post`); it runs on this
-   * loop's thread, and an exception is reported as a callback's.
-   *
-   * @example
-   * ```ts
-   * import { IOLoop, RemoteLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const got: number[] = [];
-   * loop.expose("add", (a: number, b: number) => {
-   *   got.push(a + b);
-   *   loop.close();
-   * });
-   * RemoteLoop.from(loop.threadHandle()).callFromThread("add", 1, 2);
-   * await loop.start();
-   * assertEquals(got, [3]);
-   * ```
-   *
-   * @returns The loop.
-   * @throws {Error} If the name is taken or the loop is closed.
-   */
-  expose<A extends unknown[]>(name: string, fn: (...args: A) => unknown): IOLoop {
-    this.#checkOpen(`Cannot expose "${name}"`);
-    this.#core.inbox.expose(name, fn as Callback);
-    return this;
-  }
-
-  /**
-   * A plain object naming this loop for `RemoteLoop.from()` in any Worker
-   * (see `EventLoop.threadHandle`).
-   *
-   * @example
-   * ```ts
-   * import { IOLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * assertEquals(structuredClone(loop.threadHandle()), loop.threadHandle());
-   * loop.close();
-   * ```
-   *
-   * @throws {Error} If the loop is closed.
-   */
-  threadHandle(): ThreadHandle {
-    this.#checkOpen("Cannot make a thread handle");
-    return this.#core.inbox.handle();
+    this.#wallOffset = Date.now() - this.#core.now();
   }
 
   /**
@@ -322,32 +257,12 @@ export class IOLoop {
     return defaultLoop;
   }
 
-  /**
-   * The loop's mode.
-   *
-   * @example The default mode
-   * ```ts
-   * import { IOLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * using loop = new IOLoop();
-   * assertEquals(loop.mode, "hosted");
-   * ```
-   */
-  get mode(): Mode {
-    return this.#core.mode;
-  }
-
   /** @internal The core, for the signal and cross-thread layers. */
-  get _core(): LoopCore {
-    return this.#core;
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#core.closed) throw new Error(`${action}: the loop is closed`);
-  }
-
-  #failed(error: unknown, handler: Handler): void {
+  /**
+   * Turbo's rule: a failed handler is reported and removed, a failed
+   * callback only reported.
+   */
+  protected override failed(error: unknown, handler: Handler): void {
     const source = this.#sources.get(handler) ??
       { kind: "callback", name: handler.callbackName };
     if (source.kind === "handler") {
@@ -432,7 +347,7 @@ export class IOLoop {
   ): boolean;
   addHandler(fd: number, events: number, handler: Callback, arg?: unknown): boolean {
     const action = `Cannot add handler for fd ${fd}`;
-    this.#checkOpen(action);
+    this.checkOpen(action);
     checkFd(fd, action);
     checkEvents(events, action);
     checkCallback(handler, action);
@@ -564,37 +479,6 @@ export class IOLoop {
     }
   }
 
-  /**
-   * Drops `fd`'s handler without closing the fd. Call it before a library
-   * that owns the fd closes or replaces it (libpq on host fail-over,
-   * libcurl per connection); see `EventLoop.forget`. `addHandler` and
-   * `updateHandler` on a number closed behind the loop's back and reused
-   * follow the new file by themselves.
-   *
-   * @example Before a library closes its socket
-   * ```ts
-   * import { fd, IOLoop } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const [a, b] = fd.socketpair();
-   * loop.addHandler(a, IOLoop.READ, () => {});
-   * assert(loop.forget(a));
-   * assert(!loop.forget(a));
-   * loop.close();
-   * fd.close(a);
-   * fd.close(b);
-   * ```
-   *
-   * @returns Whether `fd` had a handler.
-   * @throws {TypeError} If `fd` is not a number.
-   * @throws {RangeError} For a negative or non-integer fd.
-   */
-  forget(fd: number): boolean {
-    checkFd(fd, `Cannot forget fd ${fd}`);
-    return this.#core.forget(fd);
-  }
-
   // ---- callbacks, timeouts, intervals ------------------------------------
 
   /**
@@ -624,7 +508,7 @@ export class IOLoop {
   /** With `arg`: calls `callback(arg)`. */
   addCallback<T>(callback: (arg: T) => unknown, arg: T): this;
   addCallback(callback: Callback, arg?: unknown): this {
-    this.#checkOpen("Cannot add a callback");
+    this.checkOpen("Cannot add a callback");
     checkCallback(callback, "Cannot add a callback");
     const handler = new Handler(callback, arg === undefined ? [] : [arg]);
     this.#sources.set(handler, { kind: "callback", name: callbackName(callback) });
@@ -634,7 +518,7 @@ export class IOLoop {
 
   /** The poller's time for a `Date.now()` timestamp. */
   #toMonotonic(timestampMs: number): number {
-    const offset = Date.now() - this.#core.poller.now();
+    const offset = Date.now() - this.#core.now();
     // The offset is kept while the clocks agree (Date.now() is whole
     // milliseconds: re-reading it would reorder equal timestamps) and
     // re-tied when the wall clock was stepped.
@@ -674,7 +558,7 @@ export class IOLoop {
   addTimeout<T>(timestampMs: number, fn: (arg: T) => unknown, arg: T): number;
   addTimeout(timestampMs: number, fn: Callback, arg?: unknown): number {
     const action = "Cannot add a timeout";
-    this.#checkOpen(action);
+    this.checkOpen(action);
     checkFinite(timestampMs, "the timestamp", action);
     checkCallback(fn, action);
     const ref = nextRef++;
@@ -756,14 +640,14 @@ export class IOLoop {
   setInterval<T>(periodMs: number, fn: (arg: T) => unknown, arg: T): number;
   setInterval(periodMs: number, fn: Callback, arg?: unknown): number {
     const action = "Cannot set an interval";
-    this.#checkOpen(action);
+    this.checkOpen(action);
     checkFinite(periodMs, "the period", action);
     if (periodMs <= 0) {
       throw new RangeError(`${action}: the period must be positive, got ${periodMs}`);
     }
     checkCallback(fn, action);
     const ref = nextRef++;
-    const interval: Interval = { start: this.#core.poller.now(), period: periodMs, timer: null };
+    const interval: Interval = { start: this.#core.now(), period: periodMs, timer: null };
     const source: IOLoopErrorSource = { kind: "interval", name: callbackName(fn), ref };
     const tick = (): unknown => {
       try {
@@ -781,7 +665,7 @@ export class IOLoop {
   #scheduleTick(interval: Interval, tick: Callback, source: IOLoopErrorSource): void {
     const { start, period } = interval;
     // The first start + k * period strictly after now (read after the call).
-    const now = this.#core.poller.now();
+    const now = this.#core.now();
     let next = start + (Math.floor((now - start) / period) + 1) * period;
     if (next <= now) next += period; // rounding
     const timer = this.#core.schedule(next, tick, []);
@@ -902,179 +786,6 @@ export class IOLoop {
   // signal_stream.ts and streams.ts, shared with EventLoop.
 
   /**
-   * Watches `fd` for `events` and calls `callback(mask)` with the fired
-   * mask (see `EventLoop.watch`). One owner per fd: on an fd with a
-   * handler it throws EEXIST, and `addHandler` on a watched fd returns
-   * false. An exception in the callback is reported as a callback's; the
-   * watch stays.
-   *
-   * @example
-   * ```ts
-   * import { fd, IOEvents, IOLoop } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const [a, b] = fd.socketpair();
-   * let mask = 0;
-   * loop.watch(a, IOEvents.WRITE, (events) => {
-   *   mask = events;
-   *   loop.close();
-   * });
-   * await loop.start();
-   * assert(mask & IOEvents.WRITE);
-   * fd.close(a);
-   * fd.close(b);
-   * ```
-   *
-   * @throws {SystemError} EEXIST if the fd is watched on this loop.
-   */
-  watch(fd: number, events: number, callback: (events: number) => unknown): Watch {
-    return new Watch(this.#core, fd, events, callback);
-  }
-
-  /**
-   * Resolves with the fired mask once `fd` is readable, or has an error or
-   * a hang-up (see `EventLoop.readable`).
-   *
-   * @example
-   * ```ts
-   * import { fd, IOEvents, IOLoop } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const [r, w] = fd.pipe();
-   * const running = loop.start();
-   * fd.write(w, new Uint8Array([1]));
-   * assert((await loop.readable(r)) & IOEvents.READ);
-   * loop.close();
-   * await running;
-   * fd.close(r);
-   * fd.close(w);
-   * ```
-   */
-  readable(fd: number, options?: AbortOptions): Promise<number> {
-    return waitFd(this.#core, fd, IOEvents.READ, options);
-  }
-
-  /**
-   * Resolves with the fired mask once `fd` is writable, or has an error or
-   * a hang-up (see `EventLoop.writable`).
-   *
-   * @example
-   * ```ts
-   * import { fd, IOEvents, IOLoop } from "@evloop/evloop";
-   * import { assert } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const [a, b] = fd.socketpair();
-   * const running = loop.start();
-   * assert((await loop.writable(a)) & IOEvents.WRITE);
-   * loop.close();
-   * await running;
-   * fd.close(a);
-   * fd.close(b);
-   * ```
-   */
-  writable(fd: number, options?: AbortOptions): Promise<number> {
-    return waitFd(this.#core, fd, IOEvents.WRITE, options);
-  }
-
-  /**
-   * Resolves once `ms` milliseconds have passed on the loop's clock (see
-   * `EventLoop.sleep`).
-   *
-   * @example
-   * ```ts
-   * import { IOLoop } from "@evloop/evloop";
-   *
-   * const loop = new IOLoop({ mode: "exclusive" });
-   * const running = loop.start();
-   * await loop.sleep(2);
-   * loop.close();
-   * await running;
-   * ```
-   */
-  sleep(ms: number, options?: AbortOptions): Promise<void> {
-    return sleep(this.#core, ms, options);
-  }
-
-  /**
-   * An `AbortSignal` aborted by this loop's timer after `ms` with a
-   * `TimeoutError` (see `EventLoop.abortAfter`).
-   *
-   * @example
-   * ```ts
-   * import { IOLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const signal = loop.abortAfter(1);
-   * const running = loop.start();
-   * await new Promise((resolve) => signal.onabort = resolve);
-   * loop.close();
-   * await running;
-   * assertEquals(signal.reason.name, "TimeoutError");
-   * ```
-   */
-  abortAfter(ms: number): AbortSignal {
-    return abortAfter(this.#core, ms);
-  }
-
-  /**
-   * Every arrival of `sig` with its siginfo, as an async iterator (see
-   * `EventLoop.signals`). It sits beside `addSignalHandler`: both get
-   * every arrival.
-   *
-   * @example
-   * ```ts
-   * import { IOLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   * import process from "node:process";
-   *
-   * const loop = new IOLoop();
-   * const running = loop.start();
-   * const signals = loop.signals("SIGUSR2");
-   * process.kill(process.pid, "SIGUSR2");
-   * const { value } = await signals.next();
-   * await signals.return();
-   * loop.close();
-   * await running;
-   * assertEquals(value?.pid, process.pid);
-   * ```
-   */
-  signals(
-    sig: number | string,
-    options?: SignalsOptions,
-  ): SignalIterator {
-    return signals(this.#core, sig, options);
-  }
-
-  /**
-   * A readable and a writable Web Stream over `fd` (see
-   * `EventLoop.streams`).
-   *
-   * @example
-   * ```ts
-   * import { fd, IOLoop } from "@evloop/evloop";
-   * import { assertEquals } from "@std/assert";
-   *
-   * const loop = new IOLoop();
-   * const [a, b] = fd.socketpair();
-   * using streams = loop.streams(b, { closeFd: true });
-   * const running = loop.start();
-   * fd.write(a, new Uint8Array([7, 8]));
-   * const { value } = await streams.readable.getReader().read();
-   * loop.close();
-   * await running;
-   * assertEquals([...value!], [7, 8]);
-   * fd.close(a);
-   * ```
-   */
-  streams(fd: number, options?: StreamsOptions): FdStreams {
-    return new FdStreams(this.#core, fd, options);
-  }
-
-  /**
    * Calls `handler(signo, siginfo)` (or `handler(arg, signo, siginfo)`) in
    * this loop's thread each time the process receives `signo`. One handler
    * per signal per loop: a new one replaces the old (the signal stays
@@ -1110,10 +821,10 @@ export class IOLoop {
     arg?: unknown,
   ): void {
     const action = `Cannot add signal handler for ${signo}`;
-    this.#checkOpen(action);
+    this.checkOpen(action);
     checkCallback(handler, action);
     const sig = catchableSignal(signo, "Cannot add signal handler");
-    this.#core.signals.set(
+    SignalRegistry.of(this.#core).set(
       sig,
       new SignalCallback(handler as Callback, arg === undefined ? [] : [arg], {
         withInfo: true,
@@ -1141,7 +852,7 @@ export class IOLoop {
    */
   removeSignalHandler(signo: number | string): boolean {
     if (this.#core.closed) return false;
-    return this.#core.signals.removeHandlers(
+    return SignalRegistry.of(this.#core).removeHandlers(
       signalNumber(signo, "Cannot remove signal handler"),
     );
   }

@@ -1,3 +1,4 @@
+import { describe } from "../sys/validate.ts";
 /**
  * The abort rules every promise of the modern surface follows: an
  * already-aborted signal rejects at once and registers nothing; an abort
@@ -7,7 +8,6 @@
  *
  * @module
  */
-import { describe } from "../core/handler.ts";
 
 /** Options of the functions that can be aborted. */
 export interface AbortOptions {

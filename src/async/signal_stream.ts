@@ -8,14 +8,15 @@
  * @module
  */
 import type { LoopCore } from "../core/loop_core.ts";
-import { describe } from "../core/handler.ts";
 import { onAbort, signalOf } from "./abort.ts";
 import {
-  catchableSignal,
   SIGNAL_LOST_CODE,
   type SignalInfo,
+  SignalRegistry,
   type SignalWatch,
 } from "../signals/registry.ts";
+import { describe } from "../sys/validate.ts";
+import { catchableSignal } from "../signals/names.ts";
 
 /** Options for `loop.signals()`. */
 export interface SignalsOptions {
@@ -95,7 +96,7 @@ class SignalQueue implements SignalIterator, SignalWatch {
   }
 
   start(signal: AbortSignal | undefined): void {
-    this.#core.signals.add(this.#signo, this);
+    SignalRegistry.of(this.#core).add(this.#signo, this);
     this.#unsubscribe = onAbort(signal, (reason) => this.#finish(reason));
   }
 
@@ -170,7 +171,7 @@ class SignalQueue implements SignalIterator, SignalWatch {
     this.#done = true;
     this.#unsubscribe();
     if (unregister && !this.#core.closed) {
-      this.#core.signals.remove(this.#signo, this);
+      SignalRegistry.of(this.#core).remove(this.#signo, this);
     }
     const readers = this.#readers.splice(0);
     for (const reader of readers) {

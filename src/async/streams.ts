@@ -11,11 +11,10 @@ import type { LoopCore } from "../core/loop_core.ts";
 import { check, SystemError } from "../sys/errors.ts";
 import { lib } from "../../ffi/load.ts";
 import { type AbortOptions, onAbort, signalOf } from "./abort.ts";
-import { describe } from "../core/handler.ts";
 import { IOEvents } from "../core/io_events.ts";
 import * as fdio from "../sys/fd.ts";
 import { FdWaiters } from "./fd_waiters.ts";
-import { checkFd } from "../sys/validate.ts";
+import { checkFd, describe } from "../sys/validate.ts";
 
 /** Options for `loop.streams()`. */
 export interface StreamsOptions extends AbortOptions {

@@ -8,9 +8,9 @@
  */
 import type { FdWatch, LoopCore } from "../core/loop_core.ts";
 import { alreadyWatched, type SystemError, watchError } from "../sys/errors.ts";
-import { checkCallback, describe, Handler, retire } from "../core/handler.ts";
+import { checkCallback, Handler, retire } from "../core/handler.ts";
 import { IOEvents } from "../core/io_events.ts";
-import { checkFd } from "../sys/validate.ts";
+import { checkFd, describe } from "../sys/validate.ts";
 
 /** The interests a watch may ask for. */
 const INTERESTS = IOEvents.READ | IOEvents.PRI | IOEvents.WRITE;

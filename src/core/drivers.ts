@@ -11,7 +11,29 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import type { LoopCore } from "./loop_core.ts";
+
+/**
+ * What a driver needs of the loop it drives (the `LoopCore` is one): the
+ * phases of an iteration and the state that ends a run.
+ */
+export interface Driven {
+  /** Whether `stop()` was asked for. */
+  readonly stopping: boolean;
+  /** Whether the loop was closed. */
+  readonly closed: boolean;
+  /** Whether anything keeps `run()` going. */
+  readonly hasWork: boolean;
+  /** The poll timeout: 0, the time to the next timer, or -1 (block). */
+  timeout(): number;
+  /** Waits up to `timeoutMs`, queues what is ready; the events' count. */
+  poll(timeoutMs: number): number;
+  /** Waits without blocking the thread (hosted). */
+  park(timeoutMs: number): Promise<void>;
+  /** Runs the callbacks that were ready (the only place user code runs). */
+  runReady(): void;
+  /** The loop's monotonic clock, in ms. */
+  now(): number;
+}
 
 /** How a loop shares the thread with the host runtime. */
 export type Mode = "hosted" | "exclusive";
@@ -32,11 +54,11 @@ const HOST_TURN_MS = 1;
  * keeps it alive.
  */
 export async function drive(
-  core: LoopCore,
+  core: Driven,
   mode: Mode,
   forever: boolean,
 ): Promise<void> {
-  const now = () => core.poller.now();
+  const now = () => core.now();
   let lastTurn = now();
   for (;;) {
     if (core.stopping || core.closed) return;

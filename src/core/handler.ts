@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { describe } from "../sys/validate.ts";
 
 // deno-lint-ignore no-explicit-any
 export type Callback = (...args: any[]) => unknown;
@@ -145,13 +146,4 @@ export function checkCallback(callback: unknown, action: string): asserts callba
       `${action}: the callback must be a function, got ${describe(callback)}`,
     );
   }
-}
-
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return `the string "${value}"`;
-  if (typeof value === "object") return value.constructor?.name ?? "an object";
-  return `${typeof value} ${String(value)}`;
 }

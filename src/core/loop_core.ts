@@ -16,9 +16,8 @@ import { TimerHeap } from "./timer_heap.ts";
 import { Ctl, NativePoller, type Poller } from "./poller.ts";
 import { drive, type Mode, MODES } from "./drivers.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
-import { Inbox, type InboxLimit } from "../threads/inbox.ts";
-import { SignalRegistry } from "../signals/registry.ts";
-import { checkLoopOptions } from "../sys/validate.ts";
+import { onFdClosed } from "../sys/fd_close.ts";
+import { describe } from "../sys/validate.ts";
 import { setTimeout } from "node:timers";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
@@ -118,15 +117,38 @@ function waitError(errno: number): SystemError {
 }
 
 /** Every live core in this thread (fd.close removes fds from each). */
-export const liveCores: Set<LoopCore> = new Set();
+const liveCores = new Set<LoopCore>();
+onFdClosed((fd) => {
+  for (const core of liveCores) core.forgetFd(fd);
+});
+
+/**
+ * Checks the loop options the core reads (`mode`, `poller`) before
+ * anything is opened, so a refused construction leaves nothing behind.
+ * Other keys belong to the APIs and features (`inboxLimit`).
+ */
+function checkLoopOptions(options: unknown, action: string): { mode?: Mode; poller?: Poller } {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${action}: options must be an object, got ${describe(options)}`);
+  }
+  const { mode, poller } = options as { mode?: unknown; poller?: Poller };
+  if (mode !== undefined && typeof mode !== "string") {
+    throw new TypeError(
+      `${action}: mode must be "hosted" or "exclusive", got ${describe(mode)}`,
+    );
+  }
+  if (mode !== undefined && !MODES.includes(mode as Mode)) {
+    throw new RangeError(`${action}: unknown mode "${mode}" (use "hosted" or "exclusive")`);
+  }
+  return { mode: mode as Mode | undefined, poller };
+}
 
 /** The loop core. */
 export class LoopCore {
   readonly poller: Poller;
   /** How the loop shares the thread with the host runtime. */
   readonly mode: Mode;
-  /** Functions exposed to other threads, and the shim's inbox drain. */
-  readonly inbox: Inbox;
   #ready = new RingQueue<Handler>();
   #timers = new TimerHeap();
   #watches: (FdWatch | undefined)[] = [];
@@ -146,7 +168,6 @@ export class LoopCore {
   /** Why the core will never run again though it is open (evergreen's stopped loop). */
   #endedBecause: string | undefined;
   #onError: ErrorSink;
-  #signals: SignalRegistry | undefined;
   #teardown = new Set<() => void>();
 
   #wakeListeners: ((bits: number) => void)[] = [];
@@ -163,45 +184,26 @@ export class LoopCore {
   #idleHintArmed = false;
 
   /**
-   * Validates the options, opens the poller (unless given) and attaches
-   * the inbox; anything opened is closed again if a later step throws.
+   * Validates its options (the mode, the poller) and opens the poller
+   * unless one is given. Features (the inbox, the signals) attach
+   * afterwards through `addWakeListener` and `onClose`.
    *
    * @throws {TypeError} For options of the wrong types.
-   * @throws {RangeError} For an unknown mode or inbox limit.
+   * @throws {RangeError} For an unknown mode.
    * @throws {SystemError} If the shim cannot open a loop.
    */
   constructor(options: LoopCoreOptions) {
     const action = `Cannot create ${options.what}`;
-    checkLoopOptions(options.options, action);
-    const { mode = "hosted", poller, inboxLimit } = (options.options ?? {}) as {
-      mode?: Mode;
-      poller?: Poller;
-      inboxLimit?: InboxLimit;
-    };
-    if (!MODES.includes(mode)) {
-      throw new RangeError(`${action}: unknown mode "${mode}" (use "hosted" or "exclusive")`);
-    }
+    const { mode = "hosted", poller } = checkLoopOptions(options.options, action);
     this.mode = mode;
     this.#onError = options.onError;
     this.poller = poller ?? new NativePoller();
     liveCores.add(this);
-    try {
-      this.inbox = new Inbox(this, inboxLimit);
-    } catch (error) {
-      this.close();
-      throw error;
-    }
-    this.onClose(() => this.inbox.clear());
   }
 
-  /** The loop's signal watches, made on first use, cleared on close. */
-  get signals(): SignalRegistry {
-    if (this.#signals === undefined) {
-      const signals = new SignalRegistry(this);
-      this.#signals = signals;
-      this.onClose(() => signals.clear());
-    }
-    return this.#signals;
+  /** The loop's monotonic clock (the poller's), in ms. */
+  now(): number {
+    return this.poller.now();
   }
 
   /**

@@ -4,21 +4,11 @@
  *
  * @module
  */
-import { lib, shim } from "../../ffi/load.ts";
+import { lib, libraryPath, shim } from "../../ffi/load.ts";
 import { check, Errno, SystemError } from "../sys/errors.ts";
-import { holdRuntimeSignal, releaseRuntimeSignal } from "../signals/runtime_signals.ts";
 
 /** Loops the shim can hold at once (EL_MAX_LOOPS in csrc/evloop.h). */
 export const MAX_LOOPS = 1024;
-
-/** Interest and result bits (epoll's values on every OS). */
-export const Events = {
-  READ: 0x001,
-  PRI: 0x002,
-  WRITE: 0x004,
-  ERR: 0x008,
-  HUP: 0x010,
-} as const;
 
 /**
  * `ctl` operations. `CHECK` answers 1 when the fd's registration is for
@@ -56,8 +46,6 @@ export interface Poller {
   wake(): void;
   /** Releases everything the poller holds. */
   close(): void;
-  /** The shim's id for this loop (-1 for a fake poller). */
-  readonly id: number;
 
   // What only the shim's loop has: a fake poller omits these, and its
   // loop has no signals and no thread handle.
@@ -74,6 +62,11 @@ export interface Poller {
   inboxCount?(): number;
   /** Moves up to `max` messages into `out` as records; `el_inbox_drain`. */
   inboxDrain?(out: Uint8Array, max: number): number;
+  /**
+   * Where other threads post to this loop: the shim's loop id and the
+   * library that holds it (a thread handle's contents).
+   */
+  address?(): { readonly loopId: number; readonly library: string };
 }
 
 /** The shim's poller (epoll or kqueue): every `el_*(id, ...)` call of a loop. */
@@ -81,8 +74,6 @@ export class NativePoller implements Poller {
   #id: number;
   #onReady: ((result: number) => void) | undefined;
   #closed = false;
-  /** The signals this loop listens to in the shim. */
-  #signals = new Set<number>();
 
   /** Opens a loop in the shim. */
   constructor() {
@@ -99,9 +90,8 @@ export class NativePoller implements Poller {
     this.#id = check(id, "el_loop_open", "Cannot open a loop");
   }
 
-  /** The shim's loop id. */
-  get id(): number {
-    return this.#id;
+  address(): { readonly loopId: number; readonly library: string } {
+    return { loopId: this.#id, library: libraryPath };
   }
 
   now(): number {
@@ -132,19 +122,11 @@ export class NativePoller implements Poller {
   }
 
   signalAdd(signo: number): number {
-    if (this.#signals.has(signo)) return 0;
-    // The runtime's handler first, so that evloop's goes over it.
-    holdRuntimeSignal(signo);
-    const result = lib.el_signal_add(this.#id, signo);
-    if (result < 0) releaseRuntimeSignal(signo);
-    else this.#signals.add(signo);
-    return result;
+    return lib.el_signal_add(this.#id, signo);
   }
 
   signalRemove(signo: number): number {
-    const result = lib.el_signal_remove(this.#id, signo);
-    if (this.#signals.delete(signo)) releaseRuntimeSignal(signo);
-    return result;
+    return lib.el_signal_remove(this.#id, signo);
   }
 
   signalDrain(out: Int32Array): number {
@@ -170,9 +152,6 @@ export class NativePoller implements Poller {
     // Wakes whoever blocks for this loop and waits for it to leave: a
     // pending park never outlives the loop.
     lib.el_loop_close(this.#id);
-    // The close stopped every listen of this loop in the shim.
-    for (const signo of this.#signals) releaseRuntimeSignal(signo);
-    this.#signals.clear();
     // A park ended by the close resolves, so awaiting code is not stranded.
     this.#resume(0);
   }

@@ -1,7 +1,7 @@
 /**
- * Process signals for a loop core: names and checks, and the per-core
- * registry both APIs build on (`EventLoop.addSignalHandler`, many handlers
- * per signal; `IOLoop.addSignalHandler`, one per signal, with the siginfo).
+ * Process signals for a loop core: the per-core registry both APIs build
+ * on (`EventLoop.addSignalHandler`, many handlers per signal;
+ * `IOLoop.addSignalHandler`, one per signal, with the siginfo).
  *
  * The shim's `sigaction` handler runs in whatever thread the kernel picks,
  * records the sender's siginfo for every loop that listens and wakes each
@@ -10,11 +10,12 @@
  *
  * @module
  */
-import { lib, shimString } from "../../ffi/load.ts";
 import type { LoopCore } from "../core/loop_core.ts";
 import { SystemError } from "../sys/errors.ts";
-import { type Callback, describe, Handler, retire } from "../core/handler.ts";
+import { type Callback, Handler, retire } from "../core/handler.ts";
 import { Wake } from "../core/poller.ts";
+import { holdRuntimeSignal, releaseRuntimeSignal } from "./runtime_signals.ts";
+import { refusalReason, signalName } from "./names.ts";
 
 /**
  * What the sender's `siginfo_t` said about one arrival of a signal.
@@ -59,131 +60,6 @@ export interface SignalInfo {
  * ```
  */
 export const SIGNAL_LOST_CODE: -32768 = -32768;
-
-/** Why the shim refuses a signal (`el_signal_refusal`). */
-export const Refusal = {
-  OK: 0,
-  UNCATCHABLE: 1,
-  FAULT: 2,
-  PIPE: 3,
-  LIBC: 4,
-  RUNTIME: 5,
-} as const;
-
-/** The largest signal number (64 on Linux). */
-const MAX_SIGNAL: number = lib.el_signal_max();
-
-const nameOf: (string | undefined)[] = [];
-const byName = new Map<string, number>();
-for (let signo = 1; signo <= MAX_SIGNAL; signo++) {
-  const name = shimString((buf, len) => lib.el_signal_name(signo, buf, len));
-  if (name === undefined || name.length === 0) continue;
-  nameOf[signo] = name;
-  byName.set(name, signo);
-}
-
-/**
- * The signal's name ("SIGUSR2"), or "signal 32" when it has none.
- *
- * @example Names as the C library spells them
- * ```ts
- * import { signalName } from "./registry.ts";
- * import { assertEquals } from "@std/assert";
- *
- * assertEquals(signalName(15), "SIGTERM");
- * ```
- */
-export function signalName(signo: number): string {
-  return nameOf[signo] ?? `signal ${signo}`;
-}
-
-/**
- * Turns a signal number or name into its number.
- *
- * @example Names and numbers
- * ```ts
- * import { signalNumber } from "./registry.ts";
- * import { assertEquals, assertThrows } from "@std/assert";
- *
- * assertEquals(signalNumber("SIGINT", "Cannot add signal handler"), 2);
- * assertThrows(() => signalNumber("SIGFOO", "Cannot add signal handler"), RangeError);
- * ```
- *
- * @param sig A number (1 to `MAX_SIGNAL`) or a name such as `"SIGUSR2"`.
- * @param action What failed, for the message: "Cannot add signal handler".
- * @throws {TypeError} If `sig` is neither a number nor a string.
- * @throws {RangeError} For a number out of range or an unknown name.
- */
-export function signalNumber(sig: unknown, action: string): number {
-  if (typeof sig === "number") {
-    if (!Number.isInteger(sig) || sig < 1 || sig > MAX_SIGNAL) {
-      throw new RangeError(`${action}: ${sig} is not a signal number (1 to ${MAX_SIGNAL})`);
-    }
-    return sig;
-  }
-  if (typeof sig === "string") {
-    const signo = byName.get(sig);
-    if (signo === undefined) {
-      const meant = [sig.toUpperCase(), `SIG${sig.toUpperCase()}`].find((n) => byName.has(n));
-      const hint = meant === undefined ? "" : ` (did you mean "${meant}"?)`;
-      throw new RangeError(`${action}: unknown signal name "${sig}"${hint}`);
-    }
-    return signo;
-  }
-  throw new TypeError(
-    `${action}: the signal must be a number or a name like "SIGUSR2", got ${describe(sig)}`,
-  );
-}
-
-/** Why `signo` cannot be handled, or undefined when it can. */
-function refusalReason(signo: number): string | undefined {
-  switch (lib.el_signal_refusal(signo)) {
-    case Refusal.OK:
-      return undefined;
-    case Refusal.UNCATCHABLE:
-      return `${signalName(signo)} cannot be caught`;
-    case Refusal.FAULT:
-      return "the runtime needs it (it reports a fault in the thread that caused it)";
-    case Refusal.PIPE:
-      return "the runtime needs it ignored (a write to a closed socket fails with EPIPE instead)";
-    case Refusal.LIBC:
-      return "the C library reserves it for its threads (NPTL)";
-    case Refusal.RUNTIME:
-      return "the runtime needs it (it had a handler when evloop loaded)";
-    default:
-      return "it is not a valid signal";
-  }
-}
-
-/**
- * Turns `sig` into a signal number that can be handled.
- *
- * @example A refused signal
- * ```ts
- * import { catchableSignal } from "./registry.ts";
- * import { assertThrows } from "@std/assert";
- *
- * assertThrows(
- *   () => catchableSignal("SIGKILL", "Cannot add signal handler"),
- *   Error,
- *   "Cannot add signal handler for SIGKILL: SIGKILL cannot be caught",
- * );
- * ```
- *
- * @param sig A number or a name.
- * @param action "Cannot add signal handler": the name is appended.
- * @throws {TypeError} If `sig` is neither a number nor a string.
- * @throws {RangeError} For a number out of range or an unknown name.
- * @throws {Error} For a signal evloop refuses, with the reason.
- */
-export function catchableSignal(sig: unknown, action: string): number {
-  const signo = signalNumber(sig, action);
-  const reason = refusalReason(signo);
-  if (reason !== undefined) {
-    throw new Error(`${action} for ${signalName(signo)}: ${reason}`);
-  }
-  return signo;
-}
 
 /** One registration in a `SignalRegistry` (like the core's `FdWatch`). */
 export interface SignalWatch {
@@ -268,6 +144,9 @@ export class SignalCallback implements SignalWatch {
 
 const RECORDS = 64;
 
+/** Each core's registry, made on first use (the core knows no signals). */
+const registries = new WeakMap<LoopCore, SignalRegistry>();
+
 /**
  * A core's signal watches, many per signal. While a signal has a watch the
  * core's loop listens to it in the shim (the first listener in the process
@@ -295,12 +174,13 @@ export class SignalRegistry {
   #watches = new Map<number, SignalWatch[]>();
   #records = new Int32Array(4 * RECORDS);
 
-  /** @internal Built by the core: use `core.signals`. */
-  constructor(core: LoopCore) {
+  /** @internal Attached to its core by `of()`: use that. */
+  private constructor(core: LoopCore) {
     this.#core = core;
     core.addWakeListener((bits) => {
       if ((bits & Wake.SIGNAL) !== 0) this.#drain();
     });
+    core.onClose(() => this.clear());
   }
 
   /**
@@ -317,7 +197,12 @@ export class SignalRegistry {
    * ```
    */
   static of(core: LoopCore): SignalRegistry {
-    return core.signals;
+    let registry = registries.get(core);
+    if (registry === undefined) {
+      registry = new SignalRegistry(core);
+      registries.set(core, registry);
+    }
+    return registry;
   }
 
   /**
@@ -469,8 +354,11 @@ export class SignalRegistry {
     if (poller.signalAdd === undefined) {
       throw new Error(`${action}: this loop has no native poller`);
     }
+    // The runtime's handler first, so that evloop's goes over it.
+    holdRuntimeSignal(signo);
     const result = poller.signalAdd(signo);
     if (result < 0) {
+      releaseRuntimeSignal(signo);
       const reason = refusalReason(signo);
       if (reason !== undefined) throw new Error(`${action}: ${reason}`);
       throw new SystemError(-result, "sigaction", action);
@@ -480,6 +368,7 @@ export class SignalRegistry {
   #unlisten(signo: number): void {
     // A closed loop already stopped listening in the shim (-ESTALE).
     this.#core.poller.signalRemove?.(signo);
+    releaseRuntimeSignal(signo);
   }
 
   #drain(): void {

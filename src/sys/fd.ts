@@ -25,10 +25,9 @@
  * @module
  */
 import { lib } from "../../ffi/load.ts";
-import { liveCores } from "../core/loop_core.ts";
 import { check, Errno, SystemError } from "./errors.ts";
-import { describe } from "../core/handler.ts";
-import { checkFd } from "./validate.ts";
+import { fdClosed } from "./fd_close.ts";
+import { checkFd, describe } from "./validate.ts";
 
 const pair = new Int32Array(2);
 const encoder = new TextEncoder();
@@ -195,7 +194,7 @@ export function close(fd: number): void {
     );
   }
   check(result, "close", action);
-  for (const core of liveCores) core.forgetFd(fd);
+  fdClosed(fd);
 }
 
 /**

@@ -50,7 +50,7 @@ import type {
   RawLibrary,
   RawType,
 } from "../../ffi/foreign.ts";
-import { describe } from "../core/handler.ts";
+import { describe } from "./validate.ts";
 
 export type { NativeType } from "../../ffi/symbols.ts";
 export type { Pointer, RawType };

@@ -19,7 +19,7 @@
  */
 import { binding } from "../../ffi/load.ts";
 import type { Pointer } from "../../ffi/foreign.ts";
-import { describe } from "../core/handler.ts";
+import { describe } from "./validate.ts";
 
 export type { Pointer };
 

@@ -1,11 +1,19 @@
 /**
- * Argument checks shared by both APIs; each throws a TypeError or a
- * RangeError whose message names the action that failed.
+ * Argument checks shared by every module; each throws a TypeError or a
+ * RangeError whose message names the action that failed, and describes
+ * the value it got.
  *
  * @module
  */
-import { describe } from "../core/handler.ts";
-import { checkLimit } from "../threads/inbox.ts";
+
+/** A short description of a value for error messages. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "string") return `the string "${value}"`;
+  if (typeof value === "object") return value.constructor?.name ?? "an object";
+  return `${typeof value} ${String(value)}`;
+}
 
 /** Checks an fd: a non-negative int32. */
 export function checkFd(fd: unknown, action: string): asserts fd is number {
@@ -28,40 +36,5 @@ export function checkFinite(
   }
   if (!Number.isFinite(value)) {
     throw new RangeError(`${action}: ${name} must be finite, got ${value}`);
-  }
-}
-
-/**
- * Checks the options of `new EventLoop()` / `new IOLoop()` before anything
- * is opened, so a refused construction leaves nothing behind.
- */
-export function checkLoopOptions(options: unknown, action: string): void {
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${action}: options must be an object, got ${describe(options)}`);
-  }
-  const { mode, inboxLimit } = options as { mode?: unknown; inboxLimit?: unknown };
-  if (mode !== undefined && typeof mode !== "string") {
-    throw new TypeError(
-      `${action}: mode must be "hosted" or "exclusive", got ${describe(mode)}`,
-    );
-  }
-  if (inboxLimit === undefined) return;
-  if (typeof inboxLimit !== "object" || inboxLimit === null) {
-    throw new TypeError(
-      `${action}: inboxLimit must be an object like { messages, bytes }, got ${
-        describe(inboxLimit)
-      }`,
-    );
-  }
-  for (const key of ["messages", "bytes"] as const) {
-    const value = (inboxLimit as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    if (typeof value !== "number") {
-      throw new TypeError(
-        `${action}: inboxLimit.${key} must be a number, got ${describe(value)}`,
-      );
-    }
-    checkLimit(value, key);
   }
 }

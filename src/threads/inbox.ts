@@ -13,11 +13,11 @@
  *
  * @module
  */
-import { libraryPath } from "../../ffi/load.ts";
 import type { LoopCore } from "../core/loop_core.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 import { type Callback, checkCallback, Handler } from "../core/handler.ts";
-import { decodeCall } from "./message.ts";
+import { describe } from "../sys/validate.ts";
+import { decodeRecords, recordSizeNeeded } from "./message.ts";
 import { type Poller, Wake } from "../core/poller.ts";
 
 /**
@@ -64,7 +64,6 @@ export const DEFAULT_INBOX_LIMIT: Required<InboxLimit> = {
 const INITIAL_BUFFER = 64 * 1024;
 /** The callback name a call that cannot run is reported under. */
 const REPORTED_AS = "crossThreadCall";
-const decoder = new TextDecoder();
 
 /** Checks one inbox limit: an integer in 1..2^31-1. */
 export function checkLimit(value: unknown, name: string): number {
@@ -78,7 +77,43 @@ export function checkLimit(value: unknown, name: string): number {
   return value;
 }
 
-/** One loop's inbox: exposed functions, handle, drain. Built by its core. */
+/**
+ * Reads and checks the `inboxLimit` of a loop's options (see
+ * `EventLoopOptions.inboxLimit`), before anything is opened. Options
+ * that are not an object are the core's to refuse.
+ *
+ * @throws {TypeError} For a limit of the wrong type.
+ * @throws {RangeError} For a limit that is not an integer in 1..2^31-1.
+ */
+export function inboxLimitOf(options: unknown, action: string): InboxLimit | undefined {
+  if (typeof options !== "object" || options === null) return undefined;
+  const { inboxLimit } = options as { inboxLimit?: unknown };
+  if (inboxLimit === undefined) return undefined;
+  if (typeof inboxLimit !== "object" || inboxLimit === null) {
+    throw new TypeError(
+      `${action}: inboxLimit must be an object like { messages, bytes }, got ${
+        describe(inboxLimit)
+      }`,
+    );
+  }
+  for (const key of ["messages", "bytes"] as const) {
+    const value = (inboxLimit as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `${action}: inboxLimit.${key} must be a number, got ${describe(value)}`,
+      );
+    }
+    checkLimit(value, key);
+  }
+  return inboxLimit as InboxLimit;
+}
+
+/**
+ * One loop's inbox: exposed functions, handle, drain. It attaches to its
+ * core through the core's hooks: a wake listener drains it, a close hook
+ * withdraws every name.
+ */
 export class Inbox {
   #core: LoopCore;
   #poller: Poller;
@@ -100,6 +135,7 @@ export class Inbox {
         if ((bits & Wake.INBOX) !== 0) this.drain();
       });
     }
+    core.onClose(() => this.clear());
   }
 
   /**
@@ -148,10 +184,11 @@ export class Inbox {
    * @throws {Error} For a loop on a fake poller.
    */
   handle(): ThreadHandle {
-    if (this.#poller.inboxDrain === undefined) {
+    const address = this.#poller.address?.();
+    if (address === undefined) {
       throw new Error("Cannot make a thread handle: this loop has no native poller");
     }
-    return { kind: HANDLE_KIND, loopId: this.#poller.id, library: libraryPath };
+    return { kind: HANDLE_KIND, loopId: address.loopId, library: address.library };
   }
 
   /**
@@ -166,9 +203,8 @@ export class Inbox {
       const n = poller.inboxDrain!(this.#buffer, pending);
       if (n < 0) {
         if (n !== -Errno.ENOBUFS) return; // closed meanwhile
-        const buf = this.#buffer;
-        const need = buf[0] | buf[1] << 8 | buf[2] << 16 | buf[3] << 24;
-        this.#buffer = new Uint8Array(Math.max(need, 2 * buf.length));
+        const need = recordSizeNeeded(this.#buffer);
+        this.#buffer = new Uint8Array(Math.max(need, 2 * this.#buffer.length));
         continue;
       }
       this.#dispatch(n);
@@ -177,14 +213,8 @@ export class Inbox {
   }
 
   #dispatch(count: number): void {
-    const buf = this.#buffer;
     const core = this.#core;
-    let off = 0;
-    for (let k = 0; k < count; k++) {
-      const len = (buf[off] | buf[off + 1] << 8 | buf[off + 2] << 16 | buf[off + 3] << 24) >>> 0;
-      off += 4;
-      const call = decodeCall(decoder.decode(buf.subarray(off, off + len)));
-      off += len;
+    for (const call of decodeRecords(this.#buffer, count)) {
       if (!call.ok) {
         core.report(new Error(`Cannot run a cross-thread call: ${call.reason}`), REPORTED_AS);
         continue;
@@ -193,8 +223,7 @@ export class Inbox {
       if (fn === undefined) {
         core.report(
           new Error(
-            `Cannot run "${call.name}" from another thread on loop ${this.#poller.id}: ` +
-              "nothing is exposed under that name",
+            `Cannot run "${call.name}" from another thread on loop ${this.#poller.address?.().loopId}: nothing is exposed under that name`,
           ),
           REPORTED_AS,
         );

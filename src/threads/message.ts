@@ -1,7 +1,10 @@
+import { describe } from "../sys/validate.ts";
 /**
  * The wire format of cross-thread calls: the UTF-8 JSON text of
  * `[name, ...args]`. Native threads post the same text through
- * `el_inbox_post`.
+ * `el_inbox_post`. A drain of the shim's inbox hands them back framed as
+ * records (`el_inbox_drain`: a little-endian uint32 length, then the
+ * bytes): `decodeRecords` reads those.
  *
  * JSON, because it is synchronous and identical in Deno, Bun and C; the
  * values it carries are checked first so that nothing arrives changed:
@@ -20,7 +23,6 @@
  *
  * @module
  */
-import { describe } from "../core/handler.ts";
 
 /** Nesting deeper than this is rejected (and cycles with it). */
 const MAX_DEPTH = 64;
@@ -154,4 +156,45 @@ export function decodeCall(text: string): DecodedCall {
   const name = value[0];
   value.shift();
   return { ok: true, name, args: value };
+}
+
+const decoder = new TextDecoder();
+
+/** A little-endian uint32 at `at`. */
+function u32le(buf: Uint8Array, at: number): number {
+  return (buf[at] | buf[at + 1] << 8 | buf[at + 2] << 16 | buf[at + 3] << 24) >>> 0;
+}
+
+/**
+ * The calls in the first `count` records of `buf`, as `el_inbox_drain`
+ * wrote them, in order.
+ *
+ * @example
+ * ```ts
+ * import { decodeRecords } from "./message.ts";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const text = new TextEncoder().encode('["tick",1]');
+ * const buf = new Uint8Array(4 + text.length);
+ * new DataView(buf.buffer).setUint32(0, text.length, true);
+ * buf.set(text, 4);
+ * assertEquals([...decodeRecords(buf, 1)], [{ ok: true, name: "tick", args: [1] }]);
+ * ```
+ */
+export function* decodeRecords(buf: Uint8Array, count: number): Generator<DecodedCall> {
+  let off = 0;
+  for (let k = 0; k < count; k++) {
+    const len = u32le(buf, off);
+    off += 4;
+    yield decodeCall(decoder.decode(buf.subarray(off, off + len)));
+    off += len;
+  }
+}
+
+/**
+ * The size a record needs, as `el_inbox_drain` writes it at the start of
+ * a buffer too small for it (with -ENOBUFS).
+ */
+export function recordSizeNeeded(buf: Uint8Array): number {
+  return u32le(buf, 0);
 }
