@@ -151,30 +151,47 @@ function translated(call: RawCall, parameters: readonly RawType[], result: RawTy
   };
 }
 
+/** A 64-bit integer as a bigint (a safe integer number too), else 0n. */
+function big(value: unknown): bigint {
+  if (typeof value === "bigint") return value;
+  return Number.isSafeInteger(value) ? BigInt(value as number) : 0n;
+}
+
 /**
- * What C gets back from a callback, as node:ffi takes it. node:ffi aborts
- * the process on a value it cannot convert (undefined for an i32
- * included): such a value becomes the type's zero.
+ * What C gets back from a callback, as node:ffi takes it: node:ffi aborts
+ * the process on a value it cannot convert (undefined for an i32, a
+ * number for a u64, 2 ** 32 for an i32 included). Each value is brought
+ * into its type's range the way C would convert it, anything else is 0.
  */
 function callbackResult(type: RawType): (value: unknown) => unknown {
+  const num = (value: unknown) => typeof value === "number" && Number.isFinite(value) ? value : 0;
   switch (type) {
     case "void":
       return () => undefined;
     case "bool":
       return (value) => value ? 1 : 0;
+    case "i8":
+      return (value) => (num(value) << 24) >> 24;
+    case "u8":
+      return (value) => num(value) & 0xff;
+    case "i16":
+      return (value) => (num(value) << 16) >> 16;
+    case "u16":
+      return (value) => num(value) & 0xffff;
+    case "i32":
+      return (value) => num(value) | 0;
+    case "u32":
+      return (value) => num(value) >>> 0;
+    case "i64":
+    case "isize":
+      return (value) => BigInt.asIntN(64, big(value));
+    case "u64":
+    case "usize":
     case "pointer":
     case "function":
-      return (value) => typeof value === "bigint" ? value : 0n;
-    case "i64":
-    case "u64":
-    case "isize":
-    case "usize":
-      return (value) => typeof value === "bigint" || Number.isSafeInteger(value) ? value : 0n;
-    case "f32":
-    case "f64":
-      return (value) => typeof value === "number" ? value : 0;
-    default:
-      return (value) => Number.isInteger(value) ? value : 0;
+      return (value) => BigInt.asUintN(64, big(value));
+    default: // f32, f64
+      return num;
   }
 }
 
