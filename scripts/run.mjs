@@ -113,9 +113,13 @@ function capture(cmd, args, env) {
       );
       child.kill("SIGKILL");
     }, SUITE_LIMIT_MS);
-    child.on("close", (status) => {
+    child.on("close", (status, signal) => {
       clearTimeout(timer);
-      resolve({ status: timedOut ? null : status, out: Buffer.concat(chunks).toString("utf8") });
+      resolve({
+        status: timedOut ? null : status,
+        signal: timedOut ? "SIGKILL (past the time limit)" : signal,
+        out: Buffer.concat(chunks).toString("utf8"),
+      });
     });
   });
 }
@@ -154,7 +158,8 @@ const NODE_SETUP = join(root, "tests", "_node_setup.ts");
 function judged(runner, run, counts) {
   const ok = run.status === 0;
   if (!ok && counts.failed === 0) {
-    console.log(`evloop: ${runner} exited ${run.status ?? "killed"} with no failed test counted`);
+    const how = run.status ?? `killed by ${run.signal ?? "a signal"}`;
+    console.log(`evloop: ${runner} exited ${how} with no failed test counted`);
     return { ...counts, ok, failed: 1 };
   }
   return { ...counts, ok };
