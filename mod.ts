@@ -1,12 +1,14 @@
 /**
- * evloop: an event loop for Deno and Bun that watches raw file descriptors
+ * evloop: an event loop for Deno, Bun and Node (≥ 26.1, through node:ffi)
+ * that watches raw file descriptors
  * (epoll/kqueue, timerfd, eventfd) through a small C shim loaded over FFI.
  * Two APIs over one core: `EventLoop` (evergreen) and `IOLoop` (turbo).
  * Both also speak promises, `AbortSignal`, async iteration and Web
  * Streams: `watch` (the fired event mask), `readable`/`writable`,
  * `sleep`, `abortAfter`, `signals` and `streams`.
  *
- * Deno needs `--allow-ffi` only.
+ * Deno needs `--allow-ffi` only; Node 26.1 to 26.8 need `--experimental-ffi`
+ * (on by default from 26.9).
  *
  * @example A timer and a reader
  * ```ts

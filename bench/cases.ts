@@ -9,7 +9,7 @@ import { coreScaling, echoScaling, timerScaling } from "./cases_scaling.ts";
 
 /** How a case's variants are run. */
 export interface Ctx {
-  runtime: "deno" | "bun";
+  runtime: "deno" | "bun" | "node";
   quick: boolean;
 }
 
@@ -108,21 +108,28 @@ export interface CaseDef {
 export interface Tools {
   deno: string;
   bun: string;
+  /** Node 26 (node:ffi): the repository's node_modules/.bin/node. */
   node: string;
+  /** tests/_node_setup.ts, which Node runners load first. */
+  nodeSetup: string;
   build: string;
 }
 
 function tsRunner(tools: Tools, ctx: Ctx, script: string, args: (string | number)[]): string[] {
   const path = `bench/cases/${script}`;
   const rest = args.map(String);
-  return ctx.runtime === "deno"
-    ? [tools.deno, "run", "-A", "--v8-flags=--expose-gc", path, ...rest]
-    : [tools.bun, path, ...rest];
+  if (ctx.runtime === "deno") {
+    return [tools.deno, "run", "-A", "--v8-flags=--expose-gc", path, ...rest];
+  }
+  if (ctx.runtime === "bun") return [tools.bun, path, ...rest];
+  // The cases that start Workers use the Web Worker API (new Worker(url),
+  // onmessage), which tests/_node_setup.ts provides over worker_threads.
+  return [tools.node, "--expose-gc", "--import", tools.nodeSetup, path, ...rest];
 }
 
 /** The runtime's display name. */
 export function runtimeName(ctx: Ctx): string {
-  return ctx.runtime === "deno" ? "Deno" : "Bun";
+  return { deno: "Deno", bun: "Bun", node: "Node" }[ctx.runtime];
 }
 
 const us: Metric = { key: "us_per_rt", label: "round trip", unit: "µs", higherIsBetter: false };

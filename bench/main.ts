@@ -1,7 +1,7 @@
 /**
  * The benchmark orchestrator behind `npm run bench` and `cli.ts bench`.
  *
- * For each runtime (Deno, Bun) and each case it runs every variant in its
+ * For each runtime (Deno, Bun, Node) and each case it runs every variant in its
  * own process, interleaved (A B C, A B C, ...): a warm-up round that is
  * thrown away, then the measured rounds. Each figure is the median of the
  * measured rounds; each ratio is taken pair by pair within a round. It then
@@ -9,10 +9,11 @@
  *
  * Flags: `--quick` (tiny sizes, one round, nothing written; part of the
  * test suite), `--no-write`, `--json PATH` (results as JSON to PATH),
- * `--runtime deno|bun` (repeatable; default both), `--case ID` (repeatable),
+ * `--runtime deno|bun|node` (repeatable; default all three, Node where npm
+ * has a Node 26 for this machine), `--case ID` (repeatable),
  * `--runs N` (measured rounds, default 3; a case may ask for fewer).
  *
- * Runs under Deno or Bun (it only uses node: modules).
+ * Runs under Deno, Bun or Node (it only uses node: modules).
  *
  * @module
  */
@@ -30,12 +31,14 @@ import { type CaseResult, type Results, summarizeCase } from "./results.ts";
 import { runJob } from "./run_job.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** Node 26 from npm (package.json's optionalDependencies). */
+const NODE = join(root, "node_modules", ".bin", "node");
 
 interface Options {
   quick: boolean;
   write: boolean;
   json?: string;
-  runtimes: ("deno" | "bun")[];
+  runtimes: ("deno" | "bun" | "node")[];
   cases?: string[];
   runs: number;
 }
@@ -53,12 +56,16 @@ function parse(args: string[]): Options {
     else if (flag === "--case") (o.cases ??= []).push(...value().split(","));
     else if (flag === "--runtime") {
       for (const r of value().split(",")) {
-        if (r !== "deno" && r !== "bun") throw new Error(`Unknown runtime "${r}": use deno or bun`);
+        if (r !== "deno" && r !== "bun" && r !== "node") {
+          throw new Error(`Unknown runtime "${r}": use deno, bun or node`);
+        }
         o.runtimes.push(r);
       }
     } else throw new Error(`Unknown bench flag "${a}"`);
   }
-  if (o.runtimes.length === 0) o.runtimes = ["deno", "bun"];
+  if (o.runtimes.length === 0) {
+    o.runtimes = existsSync(NODE) ? ["deno", "bun", "node"] : ["deno", "bun"];
+  }
   // Quick mode proves that every case runs; its figures mean nothing and
   // must never replace the committed results.
   if (o.quick) {
@@ -120,7 +127,8 @@ export async function main(args: string[]): Promise<Results> {
   const tools: Tools = {
     deno: join(root, "node_modules", ".bin", "deno"),
     bun: join(root, "node_modules", ".bin", "bun"),
-    node: "node",
+    node: NODE,
+    nodeSetup: join(root, "tests", "_node_setup.ts"),
     build: join(root, "build"),
   };
   ensureBuilt(tools.build);

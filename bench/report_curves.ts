@@ -2,7 +2,7 @@
  * The line charts of the cases that grow (bench/curve_<case>.svg), written
  * by hand as chart.svg is: one panel per chart of the case, the size on a
  * log x axis, the ratio on a log y axis, one line per contestant and
- * runtime (Deno solid, Bun dashed), the target as a dashed grey line.
+ * runtime (Deno solid, Bun dashed, Node dotted), the target as a dashed grey line.
  * And the same curves as Markdown tables for RESULTS.md.
  *
  * @module
@@ -12,7 +12,12 @@ import { fmt } from "./report_md.ts";
 import { esc, logRange, logTicks } from "./report_svg.ts";
 import type { CaseResult, Results } from "./results.ts";
 
-const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
+const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun", node: "Node" };
+/** Each runtime's line: Deno solid, Bun dashed, Node dotted. */
+const DASHES: Record<string, string> = {
+  bun: ` stroke-dasharray="6 4"`,
+  node: ` stroke-dasharray="2 3"`,
+};
 const COLORS = ["#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#c62828", "#00838f"];
 /** One colour per contestant in every chart; others take the palette's. */
 const SERIES_COLORS: Record<string, string> = {
@@ -121,7 +126,7 @@ function panel(results: Results, caseId: string, def: CurveDef, top: number): st
       );
     }
     const color = SERIES_COLORS[l.series] ?? COLORS[series.indexOf(l.series) % COLORS.length];
-    const dash = l.runtime === "bun" ? ` stroke-dasharray="6 4"` : "";
+    const dash = DASHES[l.runtime] ?? "";
     const pts = l.points.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(" ");
     out.push(
       `<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`,
@@ -134,7 +139,7 @@ function panel(results: Results, caseId: string, def: CurveDef, top: number): st
   lines.forEach((l, i) => {
     const color = SERIES_COLORS[l.series] ?? COLORS[series.indexOf(l.series) % COLORS.length];
     const ly = y0 + 8 + i * 15;
-    const dash = l.runtime === "bun" ? ` stroke-dasharray="6 4"` : "";
+    const dash = DASHES[l.runtime] ?? "";
     out.push(
       `<line x1="${left + w + 70}" y1="${ly}" x2="${
         left + w + 95

@@ -8,7 +8,7 @@ import type { Target } from "./cases.ts";
 import { curveCases, curveTables } from "./report_curves.ts";
 import type { CaseResult, Results } from "./results.ts";
 
-const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
+const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun", node: "Node" };
 
 /** Three significant digits, thousands separated. */
 export function fmt(v: number): string {

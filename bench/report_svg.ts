@@ -8,7 +8,7 @@
 import type { Results } from "./results.ts";
 import { fmt } from "./report_md.ts";
 
-const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun" };
+const RUNTIME_NAMES: Record<string, string> = { deno: "Deno", bun: "Bun", node: "Node" };
 
 /** Text made safe inside an SVG element. */
 export function esc(s: string): string {

@@ -199,6 +199,10 @@ int backend_block(struct el_loop *loop) {
   return poll(&pfd, 1, -1) == -1 ? -errno : 0;
 }
 
+/* An epoll fd is readable while epoll_wait would report an event
+ * (epoll(7), "Q3"), the timerfd's and the eventfd's included. */
+int backend_watch(struct el_loop *loop) { return loop->backend_fd; }
+
 static int register_fd(int epfd, int op, int fd, const struct el_interest *e) {
   struct epoll_event ev;
   ev.events = interests_to_epoll(e->events);

@@ -54,7 +54,8 @@ extern "C" {
 /* ---- core.c: versions, clock, errors ---------------------------------- */
 
 /* ABI version (bumped on any incompatible change; 2: the waker gets the
- * park's result; 3: el_tcp_listen takes flags; 4: el_signal_last_arrival). */
+ * park's result; 3: el_tcp_listen takes flags; 4: el_signal_last_arrival;
+ * 6: el_node_park, el_node_detach and the N-API module entry points). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -129,6 +130,39 @@ int32_t el_loop_park(int32_t id, double timeout_ms);
  * Returns 0, -EEXIST if the thread has its token already (one disarms
  * all its loops), or -ENOMEM. */
 int32_t el_thread_teardown_hook(uint64_t *out);
+
+/* ---- node.c: hosted mode on Node (libuv's loop waits for the shim's) --- */
+
+/* Node runs no FFI call on another thread and lets no other thread call
+ * back into JavaScript, so there the park is made by libuv itself: a
+ * uv_poll handle on the calling thread's uv loop watches the loop's
+ * poller fd. The library is loaded a second time per thread, with
+ * process.dlopen(), as an N-API module: its exports are { init(waker) },
+ * which makes `waker`, a JavaScript function (id, result), this thread's;
+ * the waker is called through napi_make_callback (Node's callback scope:
+ * ticks and microtasks run after it; refused while a Worker is torn
+ * down). N-API and libuv are looked up at run time (dlsym), so the
+ * library loads anywhere: outside Node the el_node_* calls return
+ * -ENOSYS. */
+struct napi_env__;
+struct napi_value__;
+/* The N-API module entry point (process.dlopen). */
+struct napi_value__ *napi_register_module_v1(struct napi_env__ *env,
+                                             struct napi_value__ *exports);
+/* The Node-API version the module is written for (8). */
+int32_t node_api_module_get_api_version_v1(void);
+/* Parks loop `id` on this thread's uv loop until the poller has an event,
+ * a wake comes or timeout_ms passes (< 0 or > EL_TIMEOUT_MAX_MS: no
+ * timeout), then calls the waker once with (id, 0), or (id, -errno) when
+ * libuv reported an error; returns 0 at once. The first park attaches the
+ * watch; a parked loop keeps Node running. Loop's thread only: -ENOSYS
+ * before init(waker) on this thread (or outside Node), -EPERM from a
+ * thread that did not open the loop, -ENOTSUP for libkqueue's kqueue. */
+int32_t el_node_park(int32_t id, double timeout_ms);
+/* Stops and closes loop `id`'s watch (no waker call follows); 1 if it had
+ * one on this thread, else 0. el_loop_close does it too, on the loop's
+ * thread; a Worker's teardown closes its watches itself. */
+int32_t el_node_detach(int32_t id);
 
 /* ---- inbox.c: cross-thread calls --------------------------------------- */
 

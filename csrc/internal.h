@@ -48,6 +48,9 @@ struct el_loop {
   double park_timeout;
   void (*waker)(int32_t, int32_t);
   int32_t id;
+  /* Node's hosted wait (node.c): the uv_poll watch of the poller fd, on
+   * the owner thread's uv loop; touched by that thread only. */
+  void *node_watch;
 
   /* The cross-thread inbox (inbox.c): a FIFO of posted messages, bounded
    * by message count and payload bytes; every field under inbox_mu. */
@@ -70,6 +73,10 @@ int loop_wake_bits(struct el_loop *loop, unsigned bits);
 /* Takes the pending wake reasons (EL_WAKE_WAKE if none was given); the
  * poller calls it after it drained the wake eventfd. */
 unsigned loop_take_wake_bits(struct el_loop *loop);
+/* Arms the loop's timer for a wait of timeout_ms that another event loop
+ * makes on its poller fd (node.c; 0 arms the shortest timer, so the fd
+ * turns readable at once) and returns that fd, or -errno. */
+int loop_arm_watch(struct el_loop *loop, double timeout_ms);
 /* Calls fn(loop, arg) for every open loop (under the table lock). */
 void loop_for_each(void (*fn)(struct el_loop *, int), int arg);
 /* 1 if fd is one of an open loop's own fds (poller, wake, timer). */
@@ -107,6 +114,12 @@ int backend_wait(struct el_loop *loop, int32_t *out, int max, int block,
 /* Blocks until the poller has something to report, without consuming
  * anything the loop's next backend_wait must see (the waiter thread). */
 int backend_block(struct el_loop *loop);
+/* For a wait that another event loop makes for this one (node.c: libuv
+ * watches the poller fd): applies the timer change loop.c just armed, if
+ * the backend defers it, and returns the fd that turns readable when
+ * backend_wait has something to report; -ENOTSUP when no other poller can
+ * watch it (libkqueue's kqueue fd is a pipe's write end). */
+int backend_watch(struct el_loop *loop);
 /* Drops fd from this loop's interest set, ignoring "not watched"; shaped
  * for loop_for_each. */
 void backend_forget_fd(struct el_loop *loop, int fd);
@@ -123,6 +136,10 @@ int sock_open(int family, int type);
 int sock_pair(int fds[2]);
 int sock_accept(int fd);
 int sock_pipe(int fds[2]);
+
+/* node.c: closes the loop's libuv watch when el_loop_close runs on the
+ * thread that owns it (before the poller fd it watches is closed). */
+void node_loop_close(struct el_loop *loop);
 
 /* signal.c: drops the loop's signal registrations (el_loop_close). */
 void signal_loop_close(struct el_loop *loop);

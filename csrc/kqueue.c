@@ -83,8 +83,12 @@ static void keep_libkqueue_state(void) {
   if (kq != -1)
     fcntl(kq, F_SETFD, FD_CLOEXEC);
 }
+/* libkqueue's kqueue fd is the write end of a pipe (the close detector),
+ * never readable: another poller cannot watch it (backend_watch). */
+#define POLLER_WATCHABLE 0
 #else
 #define finish_close() ((void)0)
+#define POLLER_WATCHABLE 1
 #endif
 
 /* The timer's ident (EVFILT_TIMER idents are not fds). */
@@ -374,6 +378,22 @@ int backend_block(struct el_loop *loop) {
   if (n == -1)
     return -errno;
   return n == 1 && is_timer(&ev) ? timer_fired(loop, &ev) : 0;
+}
+
+/* A kqueue fd is readable while kevent() would report an event (kqueue(2):
+ * it can be watched by select, poll and kqueue). The timer change armed
+ * for the next kevent() call is applied now: no such call will come
+ * before the watcher's. */
+int backend_watch(struct el_loop *loop) {
+  struct el_backend *be = loop->backend;
+
+  if (!POLLER_WATCHABLE)
+    return -ENOTSUP;
+  if (be->timer_changes &&
+      kevent(loop->backend_fd, &be->timer_change, 1, NULL, 0, NULL) == -1)
+    return -errno;
+  be->timer_changes = 0;
+  return loop->backend_fd;
 }
 
 /* kqueue's wake pipe and the kqueue itself are loop.c's to check. */

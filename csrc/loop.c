@@ -236,6 +236,7 @@ int32_t el_loop_open(void) {
   loop->park_seq = 0;
   loop->done_seq = 0;
   loop->waker = NULL;
+  loop->node_watch = NULL;
   loop->owner = pthread_self();
   loop->id = (int32_t)((gen << EL_SLOT_BITS) | (uint32_t)i);
   err = backend_open(loop);
@@ -292,6 +293,7 @@ int32_t el_loop_close(int32_t id) {
    * write first: they hold no lock, so a short spin is all they need. */
   while (atomic_load(&loop->users) != 0)
     sched_yield();
+  node_loop_close(loop);
   signal_loop_close(loop);
   backend_close(loop);
   /* Messages nobody drained are freed with the loop. */
@@ -339,6 +341,18 @@ static int arm_timer(struct el_loop *loop, double timeout_ms) {
   if (timeout_ms > 0 || (timeout_ms < 0 && loop->timer_armed))
     return backend_timer(loop, timeout_ms);
   return 0;
+}
+
+int loop_arm_watch(struct el_loop *loop, double timeout_ms) {
+  int err;
+
+  timeout_ms = timeout_or_never(timeout_ms);
+  /* A zero timeout must still make the fd readable: no wait is made here
+   * that could return at once. */
+  if (timeout_ms == 0)
+    timeout_ms = 1e-6;
+  err = arm_timer(loop, timeout_ms);
+  return err < 0 ? err : backend_watch(loop);
 }
 
 /* Blocks until the poller has something to report or timeout_ms passes. */

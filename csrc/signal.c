@@ -182,9 +182,17 @@ static void on_signal(int signo, siginfo_t *info, void *ctx) {
 
   /* Chain, so that a listener installed before us (Deno's
    * addSignalListener, Bun's process.on) still runs. SIG_DFL and SIG_IGN
-   * are not actions to run: evloop handles the signal now. */
+   * are not actions to run: evloop handles the signal now. Nor is a
+   * one-shot action (SA_RESETHAND): it stands for the default it resets
+   * to, and counts on the kernel having put that back before it runs.
+   * Node installs one for SIGINT and SIGTERM at startup, which restores
+   * the terminal and raises the signal again for the default to end the
+   * process; run from here, with ours still installed, the raise comes
+   * back to this handler, which chains to it again, for ever. */
   prev = &sigs[signo].prev[atomic_load(&sigs[signo].cur)];
-  if (prev->sa_flags & SA_SIGINFO) {
+  if (prev->sa_flags & SA_RESETHAND) {
+    /* the default action: evloop handles the signal instead */
+  } else if (prev->sa_flags & SA_SIGINFO) {
     if (prev->sa_sigaction != NULL)
       prev->sa_sigaction(signo, info, ctx);
   } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN &&

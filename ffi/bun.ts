@@ -1,8 +1,9 @@
 /**
  * The Bun binding: `bun:ffi` over the one symbol table.
  *
- * `bun:ffi` is imported by a computed name so that Deno's type checker,
- * which has no Bun types, never follows it.
+ * `bun:ffi` is loaded through `process.getBuiltinModule`, so that Deno's
+ * type checker, which has no Bun types, never follows it, and no import
+ * has to be awaited.
  *
  * @module
  */
@@ -44,9 +45,13 @@ interface BunFfi {
 const isBun = "Bun" in globalThis;
 const isMainThread = isBun && (globalThis as unknown as { Bun: { isMainThread: boolean } }).Bun
   .isMainThread;
-// Imported only under Bun (Deno never evaluates this import).
-const ffiModule = "bun:ffi";
-const ffi = isBun ? (await import(ffiModule)) as BunFfi : undefined;
+// Loaded only under Bun, and without an import: a top-level await would
+// keep Node's require() from loading evloop (Bun's process has
+// getBuiltinModule, as Node's does).
+const ffi = isBun
+  ? (globalThis as unknown as { process: { getBuiltinModule(id: string): unknown } }).process
+    .getBuiltinModule("bun:ffi") as BunFfi
+  : undefined;
 
 /** Bun names a caller-owned buffer "ptr" (a TypedArray passes as one). */
 function toBun(type: NativeType): string {

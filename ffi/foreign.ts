@@ -1,6 +1,6 @@
 /**
  * What a runtime binding provides to open the user's own C library
- * (`src/sys/native_library.ts`): the part of `Deno.dlopen` / `bun:ffi` that
+ * (`src/sys/native_library.ts`): the part of `Deno.dlopen` / `bun:ffi` / `node:ffi` that
  * differs only in spelling. The neutral layer converts C strings, checks
  * arguments and reads errno; the bindings only translate types and values.
  *
@@ -11,7 +11,8 @@ import type { NativeType } from "./symbols.ts";
 /**
  * An address in native memory, opaque to JavaScript: pass it back to C,
  * compare it with `pointer.equals`, read through it with `pointer.*`.
- * (A `Deno.PointerObject` under Deno, a number under Bun; never rely on it.)
+ * (A `Deno.PointerObject` under Deno, a number under Bun, a bigint under
+ * Node; never rely on it.)
  * NULL is `null`.
  */
 export type Pointer = { readonly __evloopPointer: never };
@@ -68,7 +69,7 @@ export interface RawCallback {
   close(): void;
 }
 
-/** The runtime-specific half of `NativeLibrary` (ffi/deno.ts, ffi/bun.ts). */
+/** The runtime-specific half of `NativeLibrary` (ffi/deno.ts, ffi/bun.ts, ffi/node.ts). */
 export interface ForeignBinding {
   /** Opens `path` (a path or a soname) with `functions`; throws if it cannot. */
   open(path: string, functions: Record<string, RawFunction>): RawLibrary;

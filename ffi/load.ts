@@ -8,49 +8,32 @@
  *    same package through an `npm:` specifier);
  * then throws one error that lists each place and why it failed.
  * Nothing is downloaded at run time and Deno needs `--allow-ffi` only.
+ * Each place is looked at only when the ones before it failed, and
+ * synchronously (`require`), so that this module has no top-level await
+ * and Node's `require("evloop")` can load it; only evloop loaded by URL
+ * imports its platform package ahead (ffi/url_package.ts).
  *
  * @module
  */
-import { bunBinding } from "./bun.ts";
-import { denoBinding } from "./deno.ts";
-import { ABI_VERSION, type Binding, type Lib, type Shim } from "./symbols.ts";
+import { createRequire } from "node:module";
+import { binding } from "./runtime.ts";
+import {
+  libraryFileName,
+  type Origin,
+  originOf,
+  platformPackage,
+  platformSpecifier,
+  PREBUILT_PLATFORMS,
+} from "./platform.ts";
+import { ABI_VERSION, type Lib, type Shim } from "./symbols.ts";
+import { urlPackage } from "./url_package.ts";
 import { VERSION } from "./version.ts";
 
-// Both bindings are imported statically (a computed dynamic import of a
-// local file would need --allow-read in Deno); only the running runtime's
-// one is made.
-/** The runtime binding in use. */
-export const binding: Binding = "Deno" in globalThis ? denoBinding() : bunBinding();
+export { binding, originOf, platformPackage, platformSpecifier, PREBUILT_PLATFORMS };
+export type { Origin };
 
 /** The build command printed when the shim cannot be found in a clone. */
 const BUILD_COMMAND = "npm run build";
-
-/** The platforms with a prebuilt package, by their package suffix. */
-export const PREBUILT_PLATFORMS = [
-  "linux-x64-gnu",
-  "linux-arm64-gnu",
-  "darwin-x64",
-  "darwin-arm64",
-] as const;
-
-/** The library's file name on `os`. */
-function libraryFileName(os: string = binding.os): string {
-  return os === "darwin" ? "libevloop.dylib" : "libevloop.so";
-}
-
-/**
- * The platform package suffix for an OS, CPU and C library
- * ("linux-x64-gnu"), or undefined when evloop has no prebuilt library for it.
- */
-export function platformPackage(
-  os: string = binding.os,
-  arch: string = binding.arch,
-  libc: string = binding.libc,
-): string | undefined {
-  const suffix = os === "linux" ? (libc === "glibc" ? "-gnu" : `-${libc}`) : "";
-  const name = `${os}-${arch}${suffix}`;
-  return (PREBUILT_PLATFORMS as readonly string[]).includes(name) ? name : undefined;
-}
 
 /** One place the loader looks: a path to open, or why it was skipped. */
 export interface Candidate {
@@ -62,31 +45,10 @@ export interface Candidate {
   readonly skipped?: string;
 }
 
-/** How evloop was loaded, which decides the places and the advice. */
-export type Origin = "clone" | "package" | "url";
-
-/**
- * Where this module was loaded from (`moduleUrl`: its `import.meta.url`):
- * a clone runs the TypeScript sources; the npm package is compiled
- * JavaScript, wherever the package manager put it (node_modules, Deno's
- * cache); anything else came by URL (JSR, a web server).
- */
-export function originOf(moduleUrl: string = import.meta.url): Origin {
-  if (!moduleUrl.startsWith("file:")) return "url";
-  return moduleUrl.endsWith(".js") || /\/node_modules\//.test(moduleUrl) ? "package" : "clone";
-}
-
 /** A clone's build output next to this module's package: build/libevloop.* */
 export function cloneLibraryPath(moduleUrl: string = import.meta.url): string {
   const url = new URL(`../build/${libraryFileName()}`, moduleUrl);
   return decodeURIComponent(url.pathname);
-}
-
-/** The module specifier of a platform package, as `origin` resolves it. */
-export function platformSpecifier(name: string, origin: Origin = originOf()): string {
-  // From the npm package (or a clone) npm's resolution finds the optional
-  // dependency; a module loaded by URL (JSR) names the npm package itself.
-  return origin === "url" ? `npm:@evloop/${name}@${VERSION}` : `@evloop/${name}`;
 }
 
 function messageOf(error: unknown): string {
@@ -94,64 +56,80 @@ function messageOf(error: unknown): string {
   return text.split("\n")[0];
 }
 
-/** Imports a module by specifier (tests pass their own). */
-export type Importer = (specifier: string) => Promise<unknown>;
+/**
+ * Loads a module by specifier, synchronously, and returns its exports
+ * (tests pass their own).
+ */
+export type Requirer = (specifier: string) => unknown;
 
-/** The places to try, in order, for this process and module URL. */
-export async function candidates(
+/** `require` from `moduleUrl`, or the package imported ahead by URL. */
+function requirer(moduleUrl: string): Requirer {
+  return (specifier) => {
+    if (urlPackage !== undefined && urlPackage.specifier === specifier) {
+      if (urlPackage.error !== undefined) throw urlPackage.error;
+      return urlPackage.exports;
+    }
+    return createRequire(moduleUrl)(specifier);
+  };
+}
+
+/**
+ * The places to try, in order, for this process and module URL; each is
+ * worked out only when the loader gets to it (a platform package is not
+ * loaded when a clone's build opened).
+ */
+export function* candidates(
   moduleUrl: string = import.meta.url,
-  // Computed on purpose (only this platform's package exists); resolvable
-  // at run time without an import map: a package name or an npm: URL.
-  importer: Importer = (specifier) => import(specifier),
-): Promise<Candidate[]> {
-  const out: Candidate[] = [];
+  load: Requirer = requirer(moduleUrl),
+): Generator<Candidate> {
   const origin = originOf(moduleUrl);
 
   const override = binding.env("EVLOOP_LIB");
   if (override) {
-    out.push({ place: "EVLOOP_LIB", path: override });
+    yield { place: "EVLOOP_LIB", path: override };
   } else if (!binding.envReadable("EVLOOP_LIB")) {
-    out.push({
+    yield {
       place: "EVLOOP_LIB",
       skipped: "not read: Deno needs --allow-env=EVLOOP_LIB to see it (treated as unset)",
-    });
+    };
   } else {
-    out.push({ place: "EVLOOP_LIB", skipped: "not set" });
+    yield { place: "EVLOOP_LIB", skipped: "not set" };
   }
 
   if (origin === "clone") {
-    out.push({ place: "this clone's build", path: cloneLibraryPath(moduleUrl) });
+    yield { place: "this clone's build", path: cloneLibraryPath(moduleUrl) };
   } else {
-    out.push({
+    yield {
       place: "a clone's build/",
       skipped: origin === "url"
         ? `not a clone: evloop was imported from ${new URL(moduleUrl).origin}`
         : "not a clone: evloop is an installed package",
-    });
+    };
   }
 
   const name = platformPackage();
   const label = name ? `@evloop/${name}` : "platform package";
   if (name === undefined) {
-    out.push({
+    yield {
       place: label,
       skipped: `no prebuilt library for ${binding.os}-${binding.arch}` +
         (binding.os === "linux" ? ` (${binding.libc})` : "") +
         ` (prebuilt: ${PREBUILT_PLATFORMS.join(", ")})`,
-    });
-  } else {
-    const specifier = platformSpecifier(name, origin);
-    try {
-      // A computed specifier: only this platform's package is imported
-      // (the others are not installed). It exports its library's path.
-      const mod = await importer(specifier) as { path?: unknown };
-      if (typeof mod.path !== "string") throw new Error(`${specifier} exports no path`);
-      out.push({ place: label, path: mod.path });
-    } catch (error) {
-      out.push({ place: label, skipped: `not installed (${messageOf(error)})` });
-    }
+    };
+    return;
   }
-  return out;
+  const specifier = platformSpecifier(name, origin);
+  let path: unknown;
+  try {
+    // A computed specifier: only this platform's package is loaded (the
+    // others are not installed). It exports its library's path.
+    path = (load(specifier) as { path?: unknown } | undefined)?.path;
+    if (typeof path !== "string") throw new Error(`${specifier} exports no path`);
+  } catch (error) {
+    yield { place: label, skipped: `not installed (${messageOf(error)})` };
+    return;
+  }
+  yield { place: label, path };
 }
 
 /** What to do when nothing loaded, for how evloop was loaded. */
@@ -199,7 +177,7 @@ export function openShim(path: string): Shim {
  * with the last failure as `cause`, and what to do about it.
  */
 export function openLibrary(
-  tried: readonly Candidate[],
+  tried: Iterable<Candidate>,
   help: string = advice(),
 ): { shim: Shim; path: string } {
   const failures: string[] = [];
@@ -222,7 +200,7 @@ export function openLibrary(
   );
 }
 
-const opened = openLibrary(await candidates());
+const opened = openLibrary(candidates());
 
 /** The shim: its functions and the parks of its loops. */
 export const shim: Shim = opened.shim;

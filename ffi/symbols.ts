@@ -20,7 +20,7 @@ export interface SymbolSpec {
  * The `el_abi_version()` these bindings are written for (csrc/core.c):
  * the loader refuses a library that answers another.
  */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 6;
 
 /** Every exported `el_*` function, with the C signature beside each type. */
 export const symbols = {
@@ -103,6 +103,19 @@ export const symbols = {
       "f64", // double timeout_ms, < 0 blocks
     ],
     result: "i32",
+  },
+  el_node_park: {
+    parameters: [
+      "i32", // int32_t id
+      "f64", // double timeout_ms, < 0 blocks
+    ],
+    result: "i32", // 0, -ENOSYS outside Node (or before init), -EPERM
+  },
+  el_node_detach: {
+    parameters: [
+      "i32", // int32_t id
+    ],
+    result: "i32", // 1 if the loop had a watch on this thread, else 0
   },
   el_inbox_post: {
     parameters: [
@@ -340,11 +353,11 @@ export interface Shim {
   forget(id: number): void;
 }
 
-/** What each runtime binding provides; only `deno.ts` and `bun.ts` know
- * which runtime runs. */
+/** What each runtime binding provides; only `deno.ts`, `bun.ts` and
+ * `node.ts` (with `node_park.ts`) know which runtime runs. */
 export interface Binding {
-  /** "deno" or "bun". */
-  readonly runtime: "deno" | "bun";
+  /** "deno", "bun" or "node". */
+  readonly runtime: "deno" | "bun" | "node";
   /** The runtime's version. */
   readonly version: string;
   /** The OS: "linux", "darwin", "freebsd", ... */

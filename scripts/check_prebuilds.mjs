@@ -26,8 +26,10 @@ const MACHO_NEEDED = /^\/usr\/lib\/libSystem\.B\.dylib$/;
 // Mach-O means a Linux path was compiled in.
 const LINUX_ONLY =
   /^(epoll_\w+|eventfd\w*|timerfd_\w+|signalfd\w*|inotify_\w+|accept4|pipe2|dup3|__errno_location|sched_getcpu|gettid|prctl)$/;
+// What Node's process.dlopen needs to load the shim as an N-API module.
+const NODE_ENTRIES = ["napi_register_module_v1", "node_api_module_get_api_version_v1"];
 // The shim's own internal helpers (hidden visibility keeps them in).
-const INTERNAL = /^(backend_|loop_|sock_|signal_loop|inbox_(init|free)|now_ms$|fd_)/;
+const INTERNAL = /^(backend_|loop_|sock_|signal_loop|node_loop|inbox_(init|free)|now_ms$|fd_)/;
 
 /** The el_* names of ffi/symbols.ts, the table both bindings open. */
 export function expectedSymbols() {
@@ -163,15 +165,19 @@ function checkOne(p, expected) {
 
   const el = exported.filter((s) => s.startsWith("el_")).sort();
   figures.elExports = el.length;
-  figures.otherExports = exported.length - el.length -
+  figures.otherExports = exported.length - el.length - NODE_ENTRIES.length -
     exported.filter((s) => INTERNAL.test(s)).length;
   figures.imports = imported.length;
   const missing = expected.filter((s) => !el.includes(s));
   const extra = el.filter((s) => !expected.includes(s));
   if (missing.length) fail(`does not export ${missing.join(", ")}`);
   if (extra.length) fail(`exports el_* not in ffi/symbols.ts: ${extra.join(", ")}`);
+  // The N-API module entry points Node's process.dlopen looks for
+  // (csrc/node.c): exported beside el_*, and nothing else is.
+  const missingNode = NODE_ENTRIES.filter((s) => !exported.includes(s));
+  if (missingNode.length) fail(`does not export ${missingNode.join(", ")}`);
   // ELF: csrc/exports.map keeps everything but el_* local.
-  const others = exported.filter((s) => !s.startsWith("el_"));
+  const others = exported.filter((s) => !s.startsWith("el_") && !NODE_ENTRIES.includes(s));
   if (p.format.kind === "elf" && others.length) {
     fail(`exports more than el_*: ${others.join(", ")}`);
   }

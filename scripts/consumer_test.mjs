@@ -8,6 +8,9 @@
 //   3. deno add npm:evloop      + deno run --allow-ffi main.ts (Deno's cache)
 //   4. evloop's mod.ts by http URL (as from JSR) + deno run --allow-ffi:
 //      the platform package comes through its npm: specifier
+//   5. npm install evloop       + node main.ts (ESM) and node main.cjs
+//      (require), with Node 26 from the repository's devDependencies;
+//      a Node started with --no-experimental-ffi gets one clear error
 // Each runs tests/consumer/main.ts (a pipe, a reader, a timer) and checks
 // its output and that the library came from @evloop/<this platform>; the
 // npm-installed projects must hold that one platform package only.
@@ -20,6 +23,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -47,6 +51,17 @@ function step(label, fn) {
   });
 }
 
+/**
+ * The Node the consumers get: the repository's Node 26 (npm's
+ * node-<os>-<cpu>, with node:ffi), else this one.
+ */
+const node = existsSync(bin("node")) ? realpathSync(bin("node")) : process.execPath;
+const nodeVersion = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
+const nodeHasFfi = (() => {
+  const [major, minor] = nodeVersion.replace(/^v/, "").split(".").map(Number);
+  return major > 26 || (major === 26 && minor >= 1);
+})();
+
 /** A PATH with only node, npm, bun and deno: no cmake, cc, gcc, make. */
 function cleanPath() {
   const dir = join(work, "bin");
@@ -54,7 +69,7 @@ function cleanPath() {
   const which = (name) => spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" });
   for (
     const [name, target] of [
-      ["node", process.execPath],
+      ["node", node],
       ["npm", which("npm").stdout.trim()],
       ["bun", bin("bun")],
       ["deno", bin("deno")],
@@ -317,6 +332,43 @@ try {
       "deno run --allow-ffi main.ts (deno add)",
       run("deno", ["run", "--allow-ffi", "--min-dep-age=0", "main.ts"], dir, env),
       `@evloop/${platform}`,
+    );
+  });
+
+  // 5. Node: the same package by import and by require.
+  await step("npm install evloop + node", () => {
+    if (!nodeHasFfi) {
+      console.log(`skip node: ${nodeVersion} has no node:ffi (Node >= 26.1 needed)`);
+      return;
+    }
+    const dir = project("npm-node-app");
+    cpSync(join(root, "tests", "consumer", "main.cjs"), join(dir, "main.cjs"));
+    writeFileSync(
+      join(dir, "package.json"),
+      '{ "name": "npm-node-app", "private": true, "type": "module" }\n',
+    );
+    const add = run("npm", ["install", "--no-audit", "--no-fund", "evloop"], dir, env);
+    check("npm install evloop (for node)", add.status === 0, add.out);
+    check(
+      `npm installed only @evloop/${platform}`,
+      JSON.stringify(installedPlatforms(dir)) === JSON.stringify([platform]),
+      installedPlatforms(dir).join(", "),
+    );
+    checkProgram(
+      `node main.ts (${nodeVersion}, import)`,
+      run("node", ["main.ts"], dir, env),
+      `@evloop/${platform}`,
+    );
+    checkProgram(
+      `node main.cjs (${nodeVersion}, require)`,
+      run("node", ["main.cjs"], dir, env),
+      `@evloop/${platform}`,
+    );
+    const off = run("node", ["--no-experimental-ffi", "main.ts"], dir, env);
+    check(
+      "node --no-experimental-ffi main.ts: one error that says what is needed",
+      off.status !== 0 && off.out.includes("Cannot load evloop: node:ffi is not enabled"),
+      off.out,
     );
   });
 

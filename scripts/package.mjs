@@ -47,9 +47,9 @@ if (!versionTs.includes(`VERSION = "${version}"`)) {
 const common = {
   version,
   license: "MIT",
-  description: "An event loop for Deno and Bun that watches raw file descriptors " +
+  description: "An event loop for Deno, Bun and Node that watches raw file descriptors " +
     "(epoll/kqueue through a small C shim over FFI)",
-  keywords: ["event-loop", "epoll", "kqueue", "ffi", "deno", "bun", "file-descriptor"],
+  keywords: ["event-loop", "epoll", "kqueue", "ffi", "deno", "bun", "node", "file-descriptor"],
 };
 
 function writeJson(path, value) {
@@ -142,6 +142,20 @@ const main = join(stage, "evloop");
 must(bin("tsc"), ["-p", "tsconfig.package.json", "--outDir", main]);
 copyFileSync(join(root, "LICENSE"), join(main, "LICENSE"));
 copyFileSync(join(root, "README.md"), join(main, "README.md"));
+// The npm package is never loaded by URL, the one case that imports its
+// platform package ahead with a top-level await (ffi/url_package.ts): its
+// copy does without, so that the package's module graph has no top-level
+// await and Node's require("evloop") loads it (ERR_REQUIRE_ASYNC_MODULE).
+const urlPackage = join(main, "ffi", "url_package.js");
+if (!readFileSync(urlPackage, "utf8").includes("export const urlPackage = await")) {
+  console.error("package: ffi/url_package.js no longer looks as expected: update package.mjs");
+  process.exit(1);
+}
+writeFileSync(
+  urlPackage,
+  "// The npm package is never loaded by URL (ffi/url_package.ts, scripts/package.mjs).\n" +
+    "export const urlPackage = undefined;\n",
+);
 const compiled = readdirSync(main);
 writeJson(join(main, "package.json"), {
   name: "evloop",
@@ -154,7 +168,8 @@ writeJson(join(main, "package.json"), {
     "./package.json": "./package.json",
   },
   files: ["mod.js", "mod.d.ts", "src/", "ffi/", "LICENSE", "README.md"],
-  engines: { deno: ">=2.0", bun: ">=1.1" },
+  // Node: node:ffi (26.1 with --experimental-ffi, on by default from 26.9).
+  engines: { deno: ">=2.0", bun: ">=1.1", node: ">=26.1" },
   optionalDependencies: Object.fromEntries(
     platforms.map((p) => [`@evloop/${p.name}`, version]),
   ),

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The one entry behind `npm test`, `npm start`, `npm run build` and
-// `npm run bench`: installs Deno and Bun from npm when missing, builds the
-// shim with CMake (which knows what changed), then runs the suite (or the
-// demo, or the benchmarks) under each runtime.
+// `npm run bench`: installs Deno, Bun and Node 26 from npm when missing,
+// builds the shim with CMake (which knows what changed), then runs the
+// suite (or the demo, or the benchmarks) under each runtime.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,12 +26,34 @@ function must(cmd, args, opts) {
   }
 }
 
+/** Where npm has a Node 26 package (package.json optionalDependencies). */
+const NODE_PACKAGED = ["linux-x64", "linux-arm64", "darwin-x64"].includes(
+  `${process.platform}-${process.arch}`,
+);
+
+/** [major, minor] of a Node version string ("v26.12.1"). */
+function nodeVersion(text) {
+  const [major, minor] = text.replace(/^v/, "").split(".").map(Number);
+  return [major, minor];
+}
+
+/**
+ * The Node that runs the suite: npm's Node 26 where there is one, else
+ * this Node if it has node:ffi (26.1 and later); undefined when neither.
+ */
+function nodeRuntime() {
+  if (existsSync(bin("node"))) return bin("node");
+  const [major, minor] = nodeVersion(process.version);
+  return major > 26 || (major === 26 && minor >= 1) ? process.execPath : undefined;
+}
+
 function ensureRuntimes() {
-  const ok = ["deno", "bun", "tsc"].every((n) => existsSync(bin(n)));
+  const needed = ["deno", "bun", "tsc", ...(NODE_PACKAGED ? ["node"] : [])];
+  const ok = needed.every((n) => existsSync(bin(n)));
   const works = ok && spawnSync(bin("bun"), ["--version"]).status === 0 &&
     spawnSync(bin("deno"), ["--version"]).status === 0;
   if (!works) {
-    console.log("evloop: installing Deno, Bun and TypeScript from npm ...");
+    console.log("evloop: installing Deno, Bun, Node and TypeScript from npm ...");
     must("npm", ["install", "--no-audit", "--no-fund"]);
   }
 }
@@ -115,6 +137,24 @@ function countBun(out) {
   return { passed: p ? +p[1] : 0, failed: f ? +f[1] : 0 };
 }
 
+function countNode(out) {
+  const p = out.match(/^\S* ?pass (\d+)$/m);
+  const f = out.match(/^\S* ?fail (\d+)$/m);
+  return { passed: p ? +p[1] : 0, failed: f ? +f[1] : 0 };
+}
+
+/** The suite's files for node --test (Deno and Bun find them alike). */
+function testFiles(dir = join(root, "tests")) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return testFiles(path);
+    return e.name.endsWith("_test.ts") ? [path] : [];
+  }).sort();
+}
+
+/** What every Node process of the suite loads first (tests/_node_setup.ts). */
+const NODE_SETUP = join(root, "tests", "_node_setup.ts");
+
 function judged(runner, run, counts) {
   const ok = run.status === 0;
   if (!ok && counts.failed === 0) {
@@ -131,7 +171,31 @@ async function suite(label, env = {}) {
   const deno = judged("deno", d, countDeno(d.out));
   console.log(`\n=== ${label}: Bun ===`);
   const b = await capture(bin("bun"), ["test", "--timeout", "60000", "./tests/"], env);
-  return [deno, judged("bun", b, countBun(b.out))];
+  const bun = judged("bun", b, countBun(b.out));
+  const node = nodeRuntime();
+  if (node === undefined) {
+    console.log(
+      `\n=== ${label}: Node: skipped (no Node 26 package for ` +
+        `${process.platform}-${process.arch} on npm, and this Node ${process.version} has no ` +
+        "node:ffi) ===",
+    );
+    return [deno, bun];
+  }
+  console.log(`\n=== ${label}: Node ===`);
+  // Every file in one process, one after the other, as bun test runs
+  // them (each file's leak gate keeps its own ledger): a process per file
+  // costs about a second each here (node:ffi, type stripping), and made
+  // the Node run 4.5 minutes instead of 2.5. The setup gives Node the
+  // import map and Web Workers.
+  const n = await capture(node, [
+    "--import",
+    NODE_SETUP,
+    "--test",
+    "--test-isolation=none",
+    "--test-reporter=spec",
+    ...testFiles(),
+  ], env);
+  return [deno, bun, judged("node", n, countNode(n.out))];
 }
 
 const command = process.argv[2] ?? "test";

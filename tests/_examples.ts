@@ -1,20 +1,20 @@
 /**
  * Runs a file of examples/ for real, as a user would, under the runtime
  * that runs the tests: `deno run` under `deno test`, `bun` under
- * `bun test` (npm test runs the suite under both, so each example runs
- * under both).
+ * `bun test`, `node` under `node --test` (npm test runs the suite under
+ * each, so each example runs under each).
  *
  * @module
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
-import { isDeno } from "./_harness.ts";
+import { runtime as testRuntime } from "./_harness.ts";
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 /** The runtime the examples run under here. */
-export const runtime: "deno" | "bun" = isDeno ? "deno" : "bun";
+export const runtime: "deno" | "bun" | "node" = testRuntime;
 
 /** What an example printed, and how it ended. */
 export interface ExampleRun {
@@ -30,7 +30,7 @@ export interface ExampleRun {
  */
 export function runExample(file: string, args: string[], timeoutMs = 60_000): Promise<ExampleRun> {
   const path = join("examples", file);
-  const argv = isDeno
+  const argv = runtime === "deno"
     ? [
       join(root, "node_modules", ".bin", "deno"),
       "run",
@@ -40,7 +40,9 @@ export function runExample(file: string, args: string[], timeoutMs = 60_000): Pr
       path,
       ...args,
     ]
-    : [join(root, "node_modules", ".bin", "bun"), path, ...args];
+    : runtime === "bun"
+    ? [join(root, "node_modules", ".bin", "bun"), path, ...args]
+    : [process.execPath, path, ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), {
       cwd: root,

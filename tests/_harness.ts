@@ -1,14 +1,17 @@
 /**
- * One way to declare tests that runs unchanged under `deno test` and
- * `bun test`, plus helpers the tests share.
+ * One way to declare tests that runs unchanged under `deno test`,
+ * `bun test` and `node --test` (`node:test`, with tests/_node_setup.ts
+ * loaded first), plus helpers the tests share.
  *
  * @module
  */
 import { threadLoopForTests } from "../src/api/event_loop.ts";
 import { defaultLoopForTests } from "../src/api/ioloop.ts";
-import { binding, lib, shimString } from "../ffi/load.ts";
+import { binding, lib, libraryPath, shimString } from "../ffi/load.ts";
 import { gated, newFds } from "./_leaks.ts";
 import process from "node:process";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export { newFds, openFds } from "./_leaks.ts";
 
@@ -27,11 +30,24 @@ interface BunTest {
   test(name: string, fn: TestFn, timeoutMs?: number): void;
 }
 
-/** Whether the tests run under Deno. */
-export const isDeno = "Deno" in globalThis;
+interface NodeTest {
+  test(name: string, options: { timeout: number }, fn: TestFn): void;
+}
 
+/** The runtime running the tests. */
+export const runtime: "deno" | "bun" | "node" = binding.runtime;
+
+/** Whether the tests run under Deno. */
+export const isDeno: boolean = runtime === "deno";
+
+// Imported by a computed name, so that Deno's type checker, which has no
+// Bun types, never follows it.
 const bunTestModule = "bun:test";
-const bunTest: BunTest | undefined = isDeno ? undefined : await import(bunTestModule);
+const bunTest: BunTest | undefined = runtime === "bun" ? await import(bunTestModule) : undefined;
+const nodeTest: NodeTest | undefined = runtime === "node" ? await import("node:test") : undefined;
+
+/** What a Node process needs before a test file or a spawned script. */
+export const NODE_SETUP: string = new URL("./_node_setup.ts", import.meta.url).href;
 
 /** The shim's poller backend: "epoll" or "kqueue" (`el_backend_name`). */
 export const backend: string = shimString((buf, len) => lib.el_backend_name(buf, len)) ?? "";
@@ -43,8 +59,12 @@ export const backend: string = shimString((buf, len) => lib.el_backend_name(buf,
  */
 export const reportsPri: boolean = backend === "epoll" || binding.os === "darwin";
 
-/** A safety net only: tests synchronise on events, never on time. */
-const TIMEOUT_MS = 60_000;
+/**
+ * A safety net only: tests synchronise on events, never on time. The
+ * teardown gate, whose tests start 200 Workers each, raises it with
+ * EVLOOP_TEST_TIMEOUT_MS (scripts/ci/worker_teardown.sh).
+ */
+const TIMEOUT_MS = Number(process.env.EVLOOP_TEST_TIMEOUT_MS || 60_000);
 
 async function isolated(fn: TestFn): Promise<void> {
   try {
@@ -65,16 +85,29 @@ async function isolated(fn: TestFn): Promise<void> {
  */
 export function test(name: string, fn: TestFn): void {
   const run = gated(() => isolated(fn));
-  if (isDeno) {
+  if (runtime === "deno") {
     (globalThis as unknown as { Deno: DenoTest }).Deno.test({
       name,
       fn: run,
       sanitizeOps: false,
       sanitizeResources: false,
     });
-  } else {
+  } else if (runtime === "bun") {
     bunTest!.test(name, run, TIMEOUT_MS);
+  } else {
+    nodeTest!.test(name, { timeout: TIMEOUT_MS }, run);
   }
+}
+
+/**
+ * The arguments that run the script `file` with `args` in the runtime
+ * running these tests (Deno: `run -A`; Node: the test setup first, for
+ * the import map's names and the Web Worker API).
+ */
+export function scriptArgs(file: string, ...args: string[]): string[] {
+  if (runtime === "deno") return ["run", "-A", file, ...args];
+  if (runtime === "node") return ["--import", NODE_SETUP, file, ...args];
+  return [file, ...args];
 }
 
 /**
@@ -82,8 +115,30 @@ export function test(name: string, fn: TestFn): void {
  * running these tests: `[executable, argv]`, for `spawn` and `spawnSync`.
  */
 export function scriptCommand(file: string, ...args: string[]): [string, string[]] {
-  const argv = isDeno ? ["run", "-A", file, ...args] : [file, ...args];
-  return [process.execPath, argv];
+  return [process.execPath, scriptArgs(file, ...args)];
+}
+
+/**
+ * The arguments that run the test file `file` alone in the runtime
+ * running these tests (`deno test`, `bun test`, `node --test`).
+ */
+export function testArgs(file: string): string[] {
+  if (runtime === "deno") return ["test", "-A", "--no-check", file];
+  if (runtime === "node") return ["--import", NODE_SETUP, "--test", file];
+  return ["test", file];
+}
+
+/**
+ * Runs the native test program `evloop_test_<name>` of tests/c (built
+ * beside the shim) and fails unless it exits 0 and prints "all ok".
+ */
+export function runNative(name: string, ...args: string[]): void {
+  const path = libraryPath.replace(/libevloop\.(so|dylib)$/, `evloop_test_${name}`);
+  if (!existsSync(path)) throw new Error(`${path} is missing: build with \`npm run build\``);
+  const r = spawnSync(path, args, { encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0 || !r.stdout.includes("all ok")) {
+    throw new Error(`${name} exited ${r.status ?? r.signal}:\n${r.stdout}${r.stderr}`);
+  }
 }
 
 /** Resolves when `promise` does, or rejects after `ms` with `what`. */

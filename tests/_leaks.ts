@@ -54,13 +54,14 @@ function threadNames(): Map<string, number> {
 
 /**
  * Which threads the gate counts: the ones a leak of ours leaves. A Worker's
- * thread (Deno names it `worker-N`, Bun `Worker`), and threads that took the
- * name of the thread that started them because nobody named them, the
- * shim's waiter threads among them (`deno`, `bun`). Not the runtimes' pools
- * (tokio, V8, JSC, mimalloc): they start lazily and keep idle threads for
- * seconds, which is theirs to do.
+ * thread (Deno names it `worker-N`, Bun `Worker`, Node `WorkerThread`), and
+ * threads that took the name of the thread that started them because
+ * nobody named them, the shim's waiter threads among them (`deno`, `bun`,
+ * `node-MainThread`). Not the runtimes' pools (tokio, V8, JSC, mimalloc,
+ * libuv's): they start lazily and keep idle threads for seconds, which is
+ * theirs to do.
  */
-const COUNTED = /^(worker-\d+|Worker|deno|bun|evloop.*)$/;
+const COUNTED = /^(worker-\d+|Worker|WorkerThread|deno|bun|node-MainThread|evloop.*)$/;
 
 /**
  * fds the gate leaves to the runtimes: the reactors they start lazily and

@@ -4,13 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { assert, assertEquals } from "@std/assert";
-import { isDeno, test } from "./_harness.ts";
+import { runtime, scriptArgs, test } from "./_harness.ts";
 
 // The orchestrator runs in this test's own runtime and measures that
 // runtime only: under `deno test` the Deno cases, under `bun test` the Bun
 // ones. Only that every case ran and gave finite numbers is asserted:
 // quick-mode timings mean nothing.
-const runtime = isDeno ? "deno" : "bun";
 
 interface QuickCase {
   id: string;
@@ -24,8 +23,7 @@ test(`bench --quick runs every case under ${runtime} with finite figures`, () =>
   const dir = mkdtempSync(join(tmpdir(), "evloop-bench-"));
   try {
     const json = join(dir, "results.json");
-    const argv = [
-      ...(isDeno ? ["run", "-A"] : []),
+    const argv = scriptArgs(
       "bench/main.ts",
       "--quick",
       "--no-write",
@@ -33,7 +31,7 @@ test(`bench --quick runs every case under ${runtime} with finite figures`, () =>
       runtime,
       "--json",
       json,
-    ];
+    );
     const root = new URL("..", import.meta.url).pathname;
     const r = spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8", timeout: 240_000 });
     assertEquals(r.status, 0, `bench --quick failed:\n${r.stdout}\n${r.stderr}`);

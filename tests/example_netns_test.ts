@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import process from "node:process";
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { isDeno, test } from "./_harness.ts";
+import { scriptArgs, scriptCommand, test } from "./_harness.ts";
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
@@ -21,8 +21,7 @@ function unavailable(): string | null {
 }
 
 function runInNetns(example: string): { status: number | null; out: string } {
-  const args = isDeno ? ["run", "-A", example] : [example];
-  const r = spawnSync("unshare", ["-n", process.execPath, ...args], {
+  const r = spawnSync("unshare", ["-n", process.execPath, ...scriptArgs(example)], {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },
@@ -59,8 +58,11 @@ if (reason !== null) {
 }
 
 test("examples/netlink_route.ts refuses to run outside a fresh network namespace", () => {
-  const args = isDeno ? ["run", "-A", "examples/netlink_route.ts"] : ["examples/netlink_route.ts"];
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(...scriptCommand("examples/netlink_route.ts"), {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   assertEquals(r.status, 2, r.stderr);
   assertStringIncludes(r.stdout, "skipped: not in a fresh network namespace");
 });

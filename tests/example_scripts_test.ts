@@ -1,16 +1,15 @@
-// The examples are single files that run unchanged under `deno run` and
-// `bun`: run a few as scripts under the runtime running this test (the
+// The examples are single files that run unchanged under `deno run`,
+// `bun` and `node`: run a few as scripts under the runtime running this test (the
 // others run by import in their own tests, or as children in a netns).
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { assertEquals, assertStringIncludes } from "@std/assert";
-import { isDeno, test } from "./_harness.ts";
+import { scriptCommand, test } from "./_harness.ts";
 
 const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 function script(file: string): { status: number | null; out: string } {
-  const args = isDeno ? ["run", "-A", file] : [file];
-  const r = spawnSync(process.execPath, args, {
+  const r = spawnSync(...scriptCommand(file), {
     cwd: root,
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1" },

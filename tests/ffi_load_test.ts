@@ -68,8 +68,8 @@ test("platformSpecifier() is npm's name from node_modules and an npm: specifier 
   assertEquals(platformSpecifier("darwin-arm64", "url"), `npm:@evloop/darwin-arm64@${VERSION}`);
 });
 
-test("candidates() from a clone: EVLOOP_LIB, build/, then the platform package", async () => {
-  const tried = await candidates(loadUrl);
+test("candidates() from a clone: EVLOOP_LIB, build/, then the platform package", () => {
+  const tried = [...candidates(loadUrl, () => ({ path: "/pkg/libevloop.so" }))];
   assertEquals(tried.length, 3);
   assertEquals(tried[0].place, "EVLOOP_LIB");
   assertEquals(tried[1].path, cloneLibraryPath(loadUrl));
@@ -77,27 +77,54 @@ test("candidates() from a clone: EVLOOP_LIB, build/, then the platform package",
   else assertEquals(tried[1].path, libraryPath);
 });
 
-test("candidates() from an http URL skips build/ and imports the npm: platform package", async () => {
-  const imported: string[] = [];
-  const tried = await candidates("http://127.0.0.1:1/evloop/ffi/load.ts", (specifier) => {
-    imported.push(specifier);
-    return Promise.resolve({ path: "/pkg/libevloop.so" });
+test("candidates() looks at the platform package only once the places before it failed", () => {
+  const loaded: string[] = [];
+  const places = candidates(loadUrl, (specifier) => {
+    loaded.push(specifier);
+    return { path: "/pkg/libevloop.so" };
   });
+  places.next();
+  places.next();
+  assertEquals(loaded, []);
+  places.next();
+  assertEquals(loaded.length, platformPackage() === undefined ? 0 : 1);
+});
+
+test("candidates() from an http URL skips build/ and takes the npm: platform package", () => {
+  const loaded: string[] = [];
+  const tried = [
+    ...candidates("http://127.0.0.1:1/evloop/ffi/load.ts", (specifier) => {
+      loaded.push(specifier);
+      return { path: "/pkg/libevloop.so" };
+    }),
+  ];
   assertEquals(tried[1].path, undefined);
   assert(tried[1].skipped!.includes("http://127.0.0.1:1"), tried[1].skipped);
   if (platformPackage() !== undefined) {
-    assertEquals(imported, [`npm:@evloop/${platformPackage()}@${VERSION}`]);
+    assertEquals(loaded, [`npm:@evloop/${platformPackage()}@${VERSION}`]);
     assertEquals(tried[2].path, "/pkg/libevloop.so");
   }
 });
 
-test("candidates() says why the platform package is missing", async () => {
-  const tried = await candidates("file:///app/node_modules/evloop/ffi/load.js", () => {
-    return Promise.reject(new Error("Cannot find package '@evloop/x'"));
-  });
+test("candidates() says why the platform package is missing", () => {
+  const tried = [
+    ...candidates("file:///app/node_modules/evloop/ffi/load.js", () => {
+      throw new Error("Cannot find package '@evloop/x'");
+    }),
+  ];
   assert(tried[1].skipped!.includes("installed package"), tried[1].skipped);
   if (platformPackage() !== undefined) {
     assert(tried[2].skipped!.startsWith("not installed (Cannot find package"), tried[2].skipped);
+  }
+});
+
+test("candidates() from an installed package finds the platform package with require", () => {
+  // What the npm package does in node_modules: a synchronous require, so
+  // that the module graph has no top-level await (Node's require(esm)).
+  const tried = [...candidates("file:///nonexistent/node_modules/evloop/ffi/load.js")];
+  if (platformPackage() !== undefined) {
+    assert(tried[2].skipped!.startsWith("not installed ("), tried[2].skipped);
+    assert(tried[2].skipped!.includes(`@evloop/${platformPackage()}`), tried[2].skipped);
   }
 });
 

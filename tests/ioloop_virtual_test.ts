@@ -29,8 +29,13 @@ function run(loop: IOLoop, what: string): Promise<void> {
 
 /** A fake poller whose kernel refuses to modify one fd. */
 class RefusingPoller extends FakePoller {
-  constructor(readonly refused: number) {
+  // A plain field: Node strips types only, and a parameter property is
+  // not a type.
+  readonly refused: number;
+
+  constructor(refused: number) {
     super();
+    this.refused = refused;
   }
 
   override ctl(op: number, fd: number, events: number): number {

@@ -3,19 +3,8 @@
 // of the loop that took its slot (natively and from Workers).
 import type { Mode } from "@evloop/evloop";
 import { assertEquals } from "@std/assert";
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { lib, libraryPath } from "../ffi/load.ts";
-import { eventually, newFdsAfterWorkers, openFds, test, within } from "./_harness.ts";
-
-/** Runs a native test program of tests/c (built beside the shim). */
-function runNative(name: string, ...args: string[]): void {
-  const path = libraryPath.replace(/libevloop\.(so|dylib)$/, `evloop_test_${name}`);
-  if (!existsSync(path)) throw new Error(`${path} is missing: build with \`npm run build\``);
-  const r = spawnSync(path, args, { encoding: "utf8", timeout: 60_000 });
-  assertEquals(r.status, 0, `${r.stdout}${r.stderr}`);
-  assertEquals(r.stdout.includes("all ok"), true, r.stdout);
-}
+import { lib } from "../ffi/load.ts";
+import { eventually, newFdsAfterWorkers, openFds, runNative, test, within } from "./_harness.ts";
 
 test("el_loop_open/el_poller_wait/el_loop_close on 4 native threads: no EBADF, no fd leaked", () => {
   runNative("loop_race", "2000");

@@ -1,6 +1,6 @@
 // The release metadata agrees with itself: one version everywhere, and the
 // loader knows the platforms the packager builds.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { PREBUILT_PLATFORMS } from "../ffi/load.ts";
 import { VERSION } from "../ffi/version.ts";
 import { assertEquals } from "@std/assert";
@@ -19,3 +19,25 @@ test("PREBUILT_PLATFORMS lists the platforms scripts/lib/platforms.mjs builds", 
     .map((m) => m[1]);
   assertEquals(built, [...PREBUILT_PLATFORMS]);
 });
+
+test("the library's modules await nothing at the top level but ffi/url_package.ts", () => {
+  // Node's require() refuses a module graph with a top-level await
+  // (ERR_REQUIRE_ASYNC_MODULE); the npm package ships url_package.js
+  // without its await (scripts/package.mjs).
+  const files = ["mod.ts", ...["ffi", "src"].flatMap((dir) => tsFiles(dir))];
+  // A top-level statement starts in column 0 (deno fmt), a comment does not.
+  const awaiting = files.filter((f) =>
+    read(f).split("\n").some((line) => /^(?![\s/*]).*\bawait\b/.test(line))
+  );
+  assertEquals(awaiting, ["ffi/url_package.ts"]);
+});
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(`${root}${dir}`, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? tsFiles(`${dir}/${e.name}`)
+      : e.name.endsWith(".ts")
+      ? [`${dir}/${e.name}`]
+      : []
+  );
+}

@@ -9,7 +9,15 @@ import { readdirSync } from "node:fs";
 import process from "node:process";
 import { lib } from "../ffi/load.ts";
 import type { DoomedJob } from "./workers/doomed_worker.ts";
-import { eventually, isDeno, newFdsAfterWorkers, openFds, test, within } from "./_harness.ts";
+import {
+  eventually,
+  isDeno,
+  newFdsAfterWorkers,
+  openFds,
+  scriptCommand,
+  test,
+  within,
+} from "./_harness.ts";
 
 /** Workers per variant: 200 in the CI gate (scripts/ci/worker_teardown.sh). */
 const WORKERS = Number(process.env.EVLOOP_TEARDOWN_WORKERS ?? 40);
@@ -146,8 +154,7 @@ test("Worker.terminate() as its hosted loop's timer fires during the Worker's te
 
 test("Worker.terminate() when only Workers loaded the shim: the library stays mapped, no crash", () => {
   const main = new URL("./fixtures/terminate_unloaded.ts", import.meta.url).pathname;
-  const argv = isDeno ? ["run", "-A", main] : [main];
-  const r = spawnSync(process.execPath, argv, { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(...scriptCommand(main), { encoding: "utf8", timeout: 60_000 });
   assertEquals({ status: r.status, signal: r.signal }, { status: 0, signal: null }, r.stderr);
   assertEquals(r.stdout.trim(), "survived");
 });

@@ -1,14 +1,23 @@
 /**
  * What every case runner shares: its arguments, the one JSON line it
  * prints for the orchestrator, and the runtime-specific bits (GC, heap,
- * CPU time) behind one spelling for Deno and Bun.
+ * CPU time, the runtime's own echo server) behind one spelling for Deno,
+ * Bun and Node.
  *
  * @module
  */
+import { createServer, type Socket } from "node:net";
 import process from "node:process";
 
 /** Whether this runner runs under Deno. */
 export const isDeno = "Deno" in globalThis;
+
+/** The runtime running this runner. */
+export const runtime: "deno" | "bun" | "node" = isDeno
+  ? "deno"
+  : "Bun" in globalThis
+  ? "bun"
+  : "node";
 
 /** The runner's arguments (after the script path). */
 export const args: string[] = process.argv.slice(2);
@@ -32,7 +41,8 @@ export function skip(reason: string): void {
 /** A monotonic clock in ms. */
 export const now = (): number => performance.now();
 
-/** A full, synchronous GC: needs `--v8-flags=--expose-gc` under Deno. */
+/** A full, synchronous GC: needs `--v8-flags=--expose-gc` under Deno,
+ * `--expose-gc` under Node. */
 export function gc(): void {
   const g = globalThis as unknown as {
     gc?: () => void;
@@ -40,7 +50,11 @@ export function gc(): void {
   };
   if (g.Bun) g.Bun.gc(true);
   else if (g.gc) g.gc();
-  else throw new Error("Cannot collect garbage: run Deno with --v8-flags=--expose-gc");
+  else {
+    throw new Error(
+      "Cannot collect garbage: run Deno with --v8-flags=--expose-gc, Node with --expose-gc",
+    );
+  }
 }
 
 /** Bytes of JS heap in use. */
@@ -108,5 +122,32 @@ export function bunEchoListen(): { port: number; stop(force?: boolean): void } {
         s.write(d);
       },
     },
+  });
+}
+
+/**
+ * Node's own TCP echo server (`node:net`) on 127.0.0.1 with TCP_NODELAY:
+ * what evloop's echo is compared with under Node. Node buffers a partial
+ * write itself.
+ */
+export function nodeEchoListen(): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ noDelay: true }, (s) => {
+    sockets.add(s);
+    s.on("data", (d) => s.write(d));
+    s.on("error", () => {});
+    s.on("close", () => sockets.delete(s));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      resolve({
+        port: typeof address === "object" && address !== null ? address.port : 0,
+        close() {
+          for (const s of sockets) s.destroy();
+          server.close();
+        },
+      });
+    });
   });
 }

@@ -1,7 +1,7 @@
 /**
  * Echo server for the echo case, driven by bench/c/loadgen in another
  * process. Variants: evloop `exclusive`, evloop `hosted`, and `native`
- * (the runtime's own server: `Deno.listen` or `Bun.listen`).
+ * (the runtime's own server: `Deno.listen`, `Bun.listen` or `node:net`).
  * Usage: echo_server.ts VARIANT [EXIT_MS]; prints {"port": N} and serves
  * until killed, or (evloop variants) for EXIT_MS, then exits normally, so
  * a `--cpu-prof` run writes its profile.
@@ -9,7 +9,7 @@
  * @module
  */
 import { EventLoop, fd, type Mode } from "../../mod.ts";
-import { args, bunEchoListen, emit, isDeno } from "./_common.ts";
+import { args, bunEchoListen, emit, nodeEchoListen, runtime } from "./_common.ts";
 import { serveEcho } from "./_echo.ts";
 
 function evloop(mode: Mode): Promise<void> {
@@ -56,6 +56,13 @@ function bunNative(): Promise<void> {
   return new Promise(() => {});
 }
 
+async function nodeNative(): Promise<void> {
+  const server = await nodeEchoListen();
+  emit({ port: server.port });
+  return new Promise(() => {});
+}
+
 const variant = args[0];
-if (variant === "native") await (isDeno ? denoNative() : bunNative());
-else await evloop(variant as Mode);
+if (variant === "native") {
+  await (runtime === "deno" ? denoNative() : runtime === "bun" ? bunNative() : nodeNative());
+} else await evloop(variant as Mode);

@@ -14,9 +14,11 @@ import {
   type BunSocket,
   emit,
   intArg,
-  isDeno,
+  nodeEchoListen,
   now,
+  runtime,
 } from "./_common.ts";
+import { connect } from "node:net";
 
 /** Runs `n` round trips on a fresh loop; returns µs per round trip. */
 async function evloop(mode: Mode, n: number): Promise<number> {
@@ -124,10 +126,30 @@ async function bunNative(n: number): Promise<number> {
   return ((t1 - t0) * 1000) / n;
 }
 
+/** Node's own sockets (`node:net`): the echo server and a client, both here. */
+async function nodeNative(n: number): Promise<number> {
+  const server = await nodeEchoListen();
+  const b = new Uint8Array(1);
+  let done = 0;
+  let t0 = 0;
+  const client = connect({ host: "127.0.0.1", port: server.port, noDelay: true });
+  await new Promise((resolve) => client.once("connect", resolve));
+  const t1 = await new Promise<number>((resolve) => {
+    client.on("data", () => {
+      if (++done < n) client.write(b);
+      else resolve(now());
+    });
+    t0 = now();
+    client.write(b);
+  });
+  client.destroy();
+  server.close();
+  return ((t1 - t0) * 1000) / n;
+}
+
 const variant = args[0];
 const n = intArg(1, 20000);
-const run = variant === "native"
-  ? (k: number) => isDeno ? denoNative(k) : bunNative(k)
-  : (k: number) => evloop(variant as Mode, k);
+const native = runtime === "deno" ? denoNative : runtime === "bun" ? bunNative : nodeNative;
+const run = variant === "native" ? native : (k: number) => evloop(variant as Mode, k);
 await run(Math.max(10, Math.floor(n / 10))); // warm-up: JIT, caches
 emit({ us_per_rt: await run(n) });

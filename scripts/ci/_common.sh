@@ -29,9 +29,11 @@ need_clang() {
   apt_install clang ${v:+libclang-rt-$v-dev}
 }
 
-# Deno and Bun from npm, as `npm test` installs them.
+# Deno, Bun and Node 26 from npm, as `npm test` installs them (npm has
+# no Node 26 for macOS on arm64).
 need_runtimes() {
-  [ -x node_modules/.bin/deno ] && [ -x node_modules/.bin/bun ] ||
+  [ -x node_modules/.bin/deno ] && [ -x node_modules/.bin/bun ] &&
+    { [ -x node_modules/.bin/node ] || [ "$(uname -sm)" = "Darwin arm64" ]; } ||
     npm install --no-audit --no-fund
 }
 

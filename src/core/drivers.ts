@@ -2,7 +2,9 @@
  * The two drivers that run a `LoopCore` inside the host runtime.
  *
  * - `"hosted"`: the host's timers, I/O and promises keep working. Idle, the
- *   loop parks on the shim's waiter thread (no CPU, no periodic wake-up);
+ *   loop parks (no CPU, no periodic wake-up) as its runtime allows: on
+ *   Deno's blocking pool, on the shim's waiter thread (Bun), in libuv's own
+ *   loop (Node; docs/design.md, "How each runtime waits");
  *   busy, it polls with timeout 0 and gives the host a macrotask turn at
  *   least every millisecond, microtask turns in between.
  * - `"exclusive"`: the loop owns the thread and blocks in the kernel when

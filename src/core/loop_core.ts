@@ -606,14 +606,21 @@ export class LoopCore {
   #armIdleHint(): void {
     this.#idleHintArmed = true;
     const runs = this.#runs;
-    const timer = setTimeout(() => {
-      if (this.#closed || this.#active || this.#runs !== runs || !this.hasWork) return;
+    let said = false;
+    const hint = () => {
+      if (said || this.#closed || this.#active || this.#runs !== runs || !this.hasWork) return;
+      said = true;
       console.warn(
         "evloop: a promise of a loop that is not running has waited 1 s: it settles only " +
           "while the loop runs (EventLoop: run() or runForever(); IOLoop: start())",
       );
-    }, IDLE_HINT_MS);
+    };
+    const timer = setTimeout(hint, IDLE_HINT_MS);
     timer.unref();
+    // Node does not wait for a top-level await that nothing keeps alive:
+    // it ends the process before the second is over. Say it then.
+    (globalThis as { process?: { once?(event: string, fn: () => void): void } }).process
+      ?.once?.("beforeExit", hint);
   }
 
   /** Whether the core closes once the run in progress returns. */

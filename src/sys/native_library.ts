@@ -1,7 +1,7 @@
 /**
- * One FFI for both runtimes: opens the user's own C library (libc,
+ * One FFI for every runtime: opens the user's own C library (libc,
  * libcurl, libpq, a vendor SDK) from one symbol table, and runs the same
- * code on Deno (`Deno.dlopen`) and Bun (`bun:ffi`).
+ * code on Deno (`Deno.dlopen`), Bun (`bun:ffi`) and Node (`node:ffi`).
  *
  * The types are evloop's vocabulary (the shim's `i32`, `u32`, `f64`,
  * `buffer`, `function`, `void`, plus what foreign C needs):
@@ -168,7 +168,7 @@ function cString(text: unknown, action: string): Uint8Array | null {
 function isPointerLike(value: unknown): boolean {
   return value === null ||
     (typeof value === "object" && !ArrayBuffer.isView(value)) ||
-    typeof value === "number";
+    typeof value === "number" || typeof value === "bigint";
 }
 
 /** Turns one argument into what the binding takes, or throws a TypeError. */

@@ -31,7 +31,8 @@ function checkPointer(p: unknown, action: string): asserts p is Pointer {
   if (p === null || p === undefined) {
     throw new TypeError(`${action}: the pointer is NULL`);
   }
-  if (typeof p !== "object" && typeof p !== "number") {
+  // A pointer is an object in Deno, a number in Bun, a bigint in Node.
+  if (typeof p !== "object" && typeof p !== "number" && typeof p !== "bigint") {
     throw new TypeError(`${action}: expected a Pointer, got ${describe(p)}`);
   }
 }

@@ -35,7 +35,8 @@ function isHandle(value: unknown): value is ThreadHandle {
 /**
  * A loop seen from another thread: `callFromThread(name, ...args)` runs the
  * function that loop exposed under `name`, on the loop's thread. Usable in
- * any Worker of the process (Deno or Bun), and on the loop's own thread.
+ * any Worker of the process (Deno or Bun; `worker_threads` in Node), and on
+ * the loop's own thread.
  *
  * Arguments cross as JSON: `null`, booleans, finite numbers, strings, and
  * arrays and plain objects of those. Anything else (`undefined`,

@@ -1,7 +1,8 @@
-// cli.ts smoke tests: real deno and bun processes, exit codes, key lines.
+// cli.ts smoke tests: real deno, bun and node processes, exit codes, key
+// lines (the tour under Deno and Bun).
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "@std/assert";
@@ -10,6 +11,7 @@ import { test } from "../_harness.ts";
 const root = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 const deno = join(root, "node_modules", ".bin", "deno");
 const bun = join(root, "node_modules", ".bin", "bun");
+const node = join(root, "node_modules", ".bin", "node");
 
 interface Run {
   status: number | null;
@@ -37,6 +39,13 @@ function run(cmd: string, args: string[], cwd = root, extraEnv: Record<string, s
 const runtimes: [string, (args: string[], cwd?: string) => Run][] = [
   ["deno", (args, cwd) => run(deno, ["run", "--allow-ffi", "cli.ts", ...args], cwd)],
   ["bun", (args, cwd) => run(bun, ["cli.ts", ...args], cwd)],
+  // Node 26 where npm has one for this machine (package.json).
+  ...(existsSync(node)
+    ? [["node", (args, cwd) => run(node, ["cli.ts", ...args], cwd)] as [
+      string,
+      (args: string[], cwd?: string) => Run,
+    ]]
+    : []),
 ];
 
 // The tour as `npm start` runs it: Deno with -A (README, "Permissions").

@@ -1,0 +1,26 @@
+// tests/consumer/main.ts for CommonJS: evloop loaded with require() (Node
+// loads the package's ES modules synchronously: they await nothing at the
+// top level), run by scripts/consumer_test.mjs.
+const { EventLoop, fd, info } = require("evloop");
+
+const loop = new EventLoop();
+const [r, w] = fd.pipe();
+const seen = [];
+loop.addReader(r, () => {
+  const buf = new Uint8Array(16);
+  const n = fd.read(r, buf) ?? 0;
+  seen.push(`read ${new TextDecoder().decode(buf.subarray(0, n))}`);
+  loop.removeReader(r);
+});
+const start = loop.time();
+loop.callLater(20, () => {
+  seen.push(loop.time() - start >= 20 ? "timer on time" : "timer early");
+  fd.write(w, new TextEncoder().encode("hello"));
+});
+loop.run().then(() => {
+  fd.close(r);
+  fd.close(w);
+  loop.destroy();
+  console.log(seen.join(", "));
+  console.log(`library ${info().library}`);
+});
