@@ -15,7 +15,9 @@ function script(file: string): { status: number | null; out: string } {
     env: { ...process.env, NO_COLOR: "1" },
     timeout: 60_000,
   });
-  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  // A signal that ended it is named in the output a failure shows.
+  const ended = r.signal === null ? "" : `\n(ended by ${r.signal})`;
+  return { status: r.status, out: `${r.stdout}${r.stderr}${ended}` };
 }
 
 test("examples/eventfd_thread.ts runs as a script and prints exact sums", () => {

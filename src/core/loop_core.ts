@@ -18,7 +18,7 @@ import { drive, type Mode, MODES } from "./drivers.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 import { onFdClosed } from "../sys/fd_close.ts";
 import { describe } from "../sys/validate.ts";
-import { setTimeout } from "node:timers";
+import { armIdleHint } from "./idle_hint.ts";
 
 /** One fd's registration, owned by an API (reader/writer pair, handler). */
 export interface FdWatch {
@@ -107,9 +107,6 @@ export interface LoopCoreOptions {
 }
 
 const MAX_EVENTS = 256;
-
-/** How long a promise may wait on a loop not running before the hint. */
-const IDLE_HINT_MS = 1000;
 
 /** The error of a failed wait (no readiness: the loop cannot go on). */
 function waitError(errno: number): SystemError {
@@ -593,34 +590,11 @@ export class LoopCore {
   checkUsable(action: string): void {
     if (this.#closed) throw new Error(`${action}: the loop is closed`);
     if (this.#endedBecause !== undefined) throw new Error(`${action}: ${this.#endedBecause}`);
-    if (!this.#active && !this.#idleHintArmed) this.#armIdleHint();
-  }
-
-  /**
-   * A promise made on a loop that never runs waits for ever, and the
-   * runtimes say little (Bun hangs on such a top-level await, Deno calls
-   * it "never resolved"). If the loop is still not running a second after
-   * the first such promise, say why once. The host timer is unref'd: it
-   * keeps nothing alive, yet it fires while a top-level await waits.
-   */
-  #armIdleHint(): void {
+    if (this.#active || this.#idleHintArmed) return;
+    // Said once per loop, if the loop is still not running a second later.
     this.#idleHintArmed = true;
     const runs = this.#runs;
-    let said = false;
-    const hint = () => {
-      if (said || this.#closed || this.#active || this.#runs !== runs || !this.hasWork) return;
-      said = true;
-      console.warn(
-        "evloop: a promise of a loop that is not running has waited 1 s: it settles only " +
-          "while the loop runs (EventLoop: run() or runForever(); IOLoop: start())",
-      );
-    };
-    const timer = setTimeout(hint, IDLE_HINT_MS);
-    timer.unref();
-    // Node does not wait for a top-level await that nothing keeps alive:
-    // it ends the process before the second is over. Say it then.
-    (globalThis as { process?: { once?(event: string, fn: () => void): void } }).process
-      ?.once?.("beforeExit", hint);
+    armIdleHint(() => !this.#closed && !this.#active && this.#runs === runs && this.hasWork);
   }
 
   /** Whether the core closes once the run in progress returns. */
