@@ -32,7 +32,7 @@
  * comes from such an orphan, and the epoll set is rebuilt without it
  * (libev's egen and "recreate kernel state" do the same). */
 struct el_interest {
-  uint32_t events; /* EL_READ | EL_WRITE | EL_PRI asked for */
+  uint32_t events; /* EL_READ | EL_WRITE | EL_PRI | EL_EDGE asked for */
   uint32_t gen;    /* 0: not registered */
 };
 
@@ -67,7 +67,8 @@ static struct el_interest *entry(struct el_backend *be, int fd, int grow) {
 
 
 /* The interest bits of the ABI are epoll's own; only the three a caller
- * may ask for pass (EPOLLERR and EPOLLHUP are always reported). */
+ * may ask for pass (EPOLLERR and EPOLLHUP are always reported), and
+ * EL_EDGE, evloop's own bit, turns into EPOLLET. */
 static uint32_t interests_to_epoll(uint32_t events) {
   uint32_t ev = 0;
   if (events & EL_READ)
@@ -76,6 +77,8 @@ static uint32_t interests_to_epoll(uint32_t events) {
     ev |= EPOLLPRI;
   if (events & EL_WRITE)
     ev |= EPOLLOUT;
+  if (events & EL_EDGE)
+    ev |= EPOLLET;
   return ev;
 }
 

@@ -29,6 +29,11 @@ extern "C" {
 #define EL_WRITE 0x004
 #define EL_ERR 0x008
 #define EL_HUP 0x010
+/* An el_poller_ctl interest flag, not an event (and not epoll's value):
+ * edge-triggered (EPOLLET, kqueue's EV_CLEAR). The fd is reported when it
+ * turns ready, not while it stays ready: its owner reads or writes until
+ * EAGAIN before it waits again, and arms once instead of per wait. */
+#define EL_EDGE 0x1000
 
 /* Bits of the pseudo-event (fd = -1) that el_poller_wait reports when the
  * loop's wake eventfd fired. */
@@ -55,7 +60,8 @@ extern "C" {
 
 /* ABI version (bumped on any incompatible change; 2: the waker gets the
  * park's result; 3: el_tcp_listen takes flags; 4: el_signal_last_arrival;
- * 6: el_node_park, el_node_detach and the N-API module entry points). */
+ * 6: el_node_park, el_node_detach and the N-API module entry points;
+ * 7: the EL_EDGE interest flag). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -202,7 +208,9 @@ int32_t el_inbox_set_limit(int32_t id, int32_t max_msgs, int32_t max_bytes);
 /* ---- loop.c over epoll.c / kqueue.c: the poller ------------------------ */
 
 /* Adds (EL_CTL_ADD), modifies (EL_CTL_MOD) or deletes (EL_CTL_DEL) `fd`'s
- * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered.
+ * interest in `events` (EL_READ | EL_WRITE | EL_PRI). Level-triggered,
+ * or edge-triggered with EL_EDGE (an ADD or MOD reports the fd once if it
+ * is ready then).
  * Registration never goes stale (libev, libuv): an ADD the kernel answers
  * EEXIST is retried as a MOD, a MOD it answers ENOENT (the fd was closed
  * behind the loop's back and its number reused) as an ADD. A DEL that

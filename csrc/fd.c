@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -20,9 +21,36 @@
 #define MSG_NOSIGNAL 0
 #endif
 
-static int32_t pair_out(int err, int fds[2], int32_t *out) {
+/* What el_fd_write learned of each fd number below FD_KINDS: whether it
+ * is a socket (written with send(), MSG_NOSIGNAL) or not (a pipe, a pty,
+ * a device: written with write() at once, instead of a send() that fails
+ * with ENOTSOCK first, a second system call per write). Learned on the
+ * first write that fails with ENOTSOCK, or when the shim makes the fd;
+ * forgotten when the shim closes, makes or duplicates under that number.
+ * A number closed by other means and reused for a socket is written with
+ * write(2) until then: the same bytes, only a gone peer is SIGPIPE rather
+ * than EPIPE alone, and Deno, Bun and Node keep SIGPIPE ignored. */
+#define FD_KINDS 65536
+enum { FD_UNKNOWN = 0, FD_NOT_SOCKET = 1 };
+static atomic_uchar fd_kinds[FD_KINDS];
+
+static void fd_kind_set(int fd, unsigned char kind) {
+  if (fd >= 0 && fd < FD_KINDS)
+    atomic_store_explicit(&fd_kinds[fd], kind, memory_order_relaxed);
+}
+
+static unsigned char fd_kind(int fd) {
+  if (fd < 0 || fd >= FD_KINDS)
+    return FD_UNKNOWN;
+  return atomic_load_explicit(&fd_kinds[fd], memory_order_relaxed);
+}
+
+static int32_t pair_out(int err, int fds[2], int32_t *out,
+                        unsigned char kind) {
   if (err < 0)
     return err;
+  fd_kind_set(fds[0], kind);
+  fd_kind_set(fds[1], kind);
   out[0] = fds[0];
   out[1] = fds[1];
   return 0;
@@ -30,12 +58,12 @@ static int32_t pair_out(int err, int fds[2], int32_t *out) {
 
 int32_t el_fd_pipe(int32_t *out) {
   int fds[2];
-  return pair_out(sock_pipe(fds), fds, out);
+  return pair_out(sock_pipe(fds), fds, out, FD_NOT_SOCKET);
 }
 
 int32_t el_fd_socketpair(int32_t *out) {
   int fds[2];
-  return pair_out(sock_pair(fds), fds, out);
+  return pair_out(sock_pair(fds), fds, out, FD_UNKNOWN);
 }
 
 int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len) {
@@ -50,11 +78,18 @@ int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len) {
   ssize_t n;
   if (len < 0)
     return -EINVAL;
+  /* Known not to be a socket: one write(2). */
+  if (fd_kind(fd) == FD_NOT_SOCKET) {
+    n = write(fd, buf, (size_t)len);
+    return n == -1 ? -errno : (int32_t)n;
+  }
   /* send() with MSG_NOSIGNAL on sockets: a closed peer is EPIPE, not a
    * SIGPIPE that would kill the runtime. */
   n = send(fd, buf, (size_t)len, MSG_NOSIGNAL);
-  if (n == -1 && errno == ENOTSOCK)
+  if (n == -1 && errno == ENOTSOCK) {
+    fd_kind_set(fd, FD_NOT_SOCKET);
     n = write(fd, buf, (size_t)len);
+  }
   return n == -1 ? -errno : (int32_t)n;
 }
 
@@ -71,6 +106,7 @@ int32_t el_fd_close(int32_t fd) {
    * file, so a dup of this fd would keep a stale entry alive. */
   loop_for_each(backend_forget_fd, fd);
   /* close() is not retried on EINTR: on Linux the fd is gone either way. */
+  fd_kind_set(fd, FD_UNKNOWN);
   if (close(fd) == -1 && errno != EINTR)
     return -errno;
   return 0;
@@ -86,7 +122,10 @@ int32_t el_fd_set_nonblocking(int32_t fd, int32_t on) {
 
 int32_t el_fd_dup(int32_t fd) {
   int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  return r == -1 ? -errno : r;
+  if (r == -1)
+    return -errno;
+  fd_kind_set(r, fd_kind(fd));
+  return r;
 }
 
 static int resolve(const char *host, int port, struct sockaddr_storage *ss,
@@ -132,6 +171,7 @@ int32_t el_tcp_listen(const char *host, int32_t port, int32_t backlog,
     return err;
   if ((fd = sock_open(ss.ss_family, SOCK_STREAM)) < 0)
     return fd;
+  fd_kind_set(fd, FD_UNKNOWN);
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 #ifdef SO_REUSEPORT
   /* Several listeners on one port, each with its own accept queue: one
@@ -157,6 +197,7 @@ int32_t el_tcp_accept(int32_t fd) {
   int c = sock_accept(fd);
   if (c < 0)
     return c;
+  fd_kind_set(c, FD_UNKNOWN);
   nodelay(c);
   return c;
 }
@@ -170,6 +211,7 @@ int32_t el_tcp_connect(const char *host, int32_t port) {
     return err;
   if ((fd = sock_open(ss.ss_family, SOCK_STREAM)) < 0)
     return fd;
+  fd_kind_set(fd, FD_UNKNOWN);
   nodelay(fd);
   if (connect(fd, (struct sockaddr *)&ss, len) == -1 && errno != EINPROGRESS) {
     err = -errno;

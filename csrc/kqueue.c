@@ -99,7 +99,7 @@ static void keep_libkqueue_state(void) {
  * its BUGS.md) while the caller may still believe it is watched: a reused
  * fd number must look new, as it does to epoll. */
 struct el_interest {
-  uint32_t events; /* EL_READ | EL_WRITE | EL_PRI asked for */
+  uint32_t events; /* EL_READ | EL_WRITE | EL_PRI | EL_EDGE asked for */
   int watched;
   dev_t dev;
   ino_t ino;
@@ -144,13 +144,18 @@ static int interest_changes(int fd, uint32_t from, uint32_t to,
                             uint16_t extra, struct kevent *ch) {
   size_t i;
   int n = 0;
+  /* EL_EDGE is EV_CLEAR on each filter: a change of it adds again every
+   * filter the new interest keeps. */
+  uint32_t edge_changed = (from ^ to) & EL_EDGE;
+  uint16_t clear = (to & EL_EDGE) ? EV_CLEAR : 0;
   for (i = 0; i < NFILTERS; i++) {
     uint32_t bit = filters[i].bit;
-    if (filters[i].filter == 0 || (from & bit) == (to & bit))
+    if (filters[i].filter == 0 ||
+        ((from & bit) == (to & bit) && !(edge_changed && (to & bit))))
       continue;
     EV_SET(&ch[n], fd, filters[i].filter,
-           ((to & bit) ? EV_ADD : EV_DELETE) | extra, filters[i].fflags, 0,
-           0);
+           ((to & bit) ? EV_ADD | clear : EV_DELETE) | extra,
+           filters[i].fflags, 0, 0);
     n++;
   }
   return n;

@@ -382,7 +382,7 @@ int32_t el_poller_ctl(int32_t id, int32_t op, int32_t fd, uint32_t events) {
     loop_release(loop);
     return -EINVAL;
   }
-  events &= EL_READ | EL_WRITE | EL_PRI;
+  events &= EL_READ | EL_WRITE | EL_PRI | EL_EDGE;
   r = backend_ctl(loop, op, fd, events);
   /* Registration that cannot go stale, as libev (ev_epoll.c,
    * epoll_modify) and libuv (linux.c, uv__io_poll) retry. EEXIST: the

@@ -20,7 +20,7 @@ export interface SymbolSpec {
  * The `el_abi_version()` these bindings are written for (csrc/core.c):
  * the loader refuses a library that answers another.
  */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** Every exported `el_*` function, with the C signature beside each type. */
 export const symbols = {

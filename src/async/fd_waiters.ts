@@ -9,11 +9,20 @@
  * wait took it over (the awaiting code runs first, in an earlier
  * microtask), so a ping-pong makes no `epoll_ctl` call per round.
  *
+ * A held fd (the waits of `streams()`, which read or write until EAGAIN
+ * before they wait) is armed once, edge-triggered, for each direction it
+ * ever waited on, and stays armed until the streams let it go: no
+ * `epoll_ctl` per wait and none to trim. Its watch is weak: the loop is
+ * held only while a wait is pending. An edge that comes while nothing
+ * waits is dropped, except an error or hang-up, which the next wait gets
+ * at once (it may have been the fd's last event).
+ *
  * @module
  */
 import type { FdWatch, LoopCore } from "../core/loop_core.ts";
 import { watchError } from "../sys/errors.ts";
 import { IOEvents } from "../core/io_events.ts";
+import { EDGE } from "../core/poller.ts";
 import { deferred, onAbort, signalOf } from "./abort.ts";
 import { checkFd } from "../sys/validate.ts";
 import { liveWatchOf, ownedError } from "./watch.ts";
@@ -33,17 +42,24 @@ export class FdWaiters implements FdWatch {
   interest = 0;
   /** Owned by one user (a streams pair) that keeps the fd while idle. */
   readonly held: boolean;
+  /** Held: armed edge-triggered between waits, keeping nothing alive. */
+  readonly weak: boolean;
   #core: LoopCore;
   #reads: Waiter[] = [];
   #writes: Waiter[] = [];
   #trimQueued = false;
   #ended: unknown = undefined;
   #lost = false;
+  /** Held: whether this holds the loop (a wait is pending). */
+  #holding = false;
+  /** Held: an error or hang-up reported while no wait was pending. */
+  #missed = 0;
 
   private constructor(core: LoopCore, fd: number, held: boolean) {
     this.#core = core;
     this.fd = fd;
     this.held = held;
+    this.weak = held;
   }
 
   /**
@@ -105,6 +121,13 @@ export class FdWaiters implements FdWatch {
    */
   wait(direction: number, signal: AbortSignal | undefined, action: string): Promise<number> {
     if (this.#ended !== undefined) return Promise.reject(this.#ended);
+    // An error or hang-up whose edge came while nothing waited: there may
+    // be no further edge.
+    if (this.#missed !== 0) {
+      const missed = this.#missed;
+      this.#missed = 0;
+      return Promise.resolve(missed);
+    }
     const list = direction === IOEvents.READ ? this.#reads : this.#writes;
     const { promise, resolve, reject } = deferred<number>();
     const waiter: Waiter = {
@@ -113,28 +136,46 @@ export class FdWaiters implements FdWatch {
       unsubscribe: onAbort(signal, (reason) => {
         const at = list.indexOf(waiter);
         if (at >= 0) list.splice(at, 1);
-        this.#queueTrim();
+        if (this.held) this.#holdWhileWaiting();
+        else this.#queueTrim();
         reject(reason);
       }),
     };
     list.push(waiter);
     if ((direction & ~this.interest) !== 0) {
-      const result = this.#core.setInterest(this, this.interest | direction, false, this.held);
+      // Held: armed edge-triggered, once per direction.
+      const interest = this.held ? (this.interest | direction | EDGE) : this.interest | direction;
+      const result = this.#core.setInterest(this, interest, false, this.held);
       if (result < 0) {
         list.pop();
         waiter.unsubscribe();
         return Promise.reject(watchError(-result, action, this.fd));
       }
     }
+    if (this.held) this.#holdWhileWaiting();
     return promise;
+  }
+
+  /** Held: holds the loop while a wait is pending, and only then. */
+  #holdWhileWaiting(): void {
+    const waiting = this.size > 0 && this.#ended === undefined;
+    if (waiting === this.#holding) return;
+    this.#holding = waiting;
+    if (waiting) this.#core.hold();
+    else this.#core.release();
   }
 
   dispatch(events: number): void {
     // Settling a promise runs no user code here: the awaiting code runs
     // in a microtask, after this iteration's callbacks.
+    if (this.held && this.size === 0) this.#missed |= events & (IOEvents.ERR | IOEvents.HUP);
     if ((events & READ_BITS) !== 0 && this.#reads.length > 0) settle(this.#reads, events);
     if ((events & WRITE_BITS) !== 0 && this.#writes.length > 0) settle(this.#writes, events);
-    this.#queueTrim();
+    if (!this.held) {
+      this.#queueTrim();
+      return;
+    }
+    this.#holdWhileWaiting();
   }
 
   /** Rejects every pending wait with `reason` and lets the fd go. */
@@ -163,6 +204,10 @@ export class FdWaiters implements FdWatch {
     for (const waiter of waiters) {
       waiter.unsubscribe();
       waiter.reject(reason);
+    }
+    if (this.#holding) {
+      this.#holding = false;
+      this.#core.release();
     }
   }
 

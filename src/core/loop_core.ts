@@ -26,6 +26,12 @@ export interface FdWatch {
   readonly fd: number;
   /** The interest currently registered with the poller (0: none). */
   interest: number;
+  /**
+   * Its interest does not keep the loop alive: the owner holds the loop
+   * (`hold()`) only while it waits (an edge-triggered watch stays armed
+   * between waits).
+   */
+  readonly weak?: boolean;
   /** Queues the handlers `events` concern on `core`. */
   dispatch(events: number, core: LoopCore): void;
   /** Cancels its handlers silently (the fd went away with the loop). */
@@ -336,7 +342,7 @@ export class LoopCore {
       result = this.poller.ctl(Ctl.MOD, fd, interest);
     }
     if (result < 0) return result;
-    if (watch.interest !== 0 && known) this.#activeCount--;
+    if (watch.interest !== 0 && known && !watch.weak) this.#activeCount--;
     watch.interest = interest;
     if (interest === 0 && !keep) {
       if (known) {
@@ -350,7 +356,7 @@ export class LoopCore {
       this.#watches[fd] = watch;
       this.#watchCount++;
     }
-    if (interest !== 0) this.#activeCount++;
+    if (interest !== 0 && !watch.weak) this.#activeCount++;
     if (this.#parked) this.#nudge();
     return removal < 0 ? removal : 0;
   }
@@ -386,7 +392,7 @@ export class LoopCore {
   forgetFd(fd: number): void {
     const watch = this.#watches[fd];
     if (watch === undefined) return;
-    if (watch.interest !== 0) this.#activeCount--;
+    if (watch.interest !== 0 && !watch.weak) this.#activeCount--;
     watch.interest = 0;
     this.#watches[fd] = undefined;
     this.#watchCount--;

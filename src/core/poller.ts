@@ -17,6 +17,13 @@ export const MAX_LOOPS = 1024;
  */
 export const Ctl = { ADD: 1, MOD: 2, DEL: 3, CHECK: 4 } as const;
 
+/**
+ * An interest flag of `ctl` (EL_EDGE in csrc/evloop.h), not an event:
+ * edge-triggered, reported when the fd turns ready rather than while it
+ * stays ready. Its owner reads or writes until EAGAIN before it waits.
+ */
+export const EDGE = 0x1000;
+
 /** Bits of the pseudo-event (fd -1) that reports a wake-up. */
 export const Wake = { WAKE: 0x1, SIGNAL: 0x2, INBOX: 0x4 } as const;
 
