@@ -8,7 +8,7 @@
  * @module
  */
 import type { LoopCore } from "../core/loop_core.ts";
-import { check, SystemError } from "../sys/errors.ts";
+import { check, Errno, SystemError } from "../sys/errors.ts";
 import { lib } from "../../ffi/load.ts";
 import { type AbortOptions, onAbort, signalOf } from "./abort.ts";
 import { IOEvents } from "../core/io_events.ts";
@@ -152,31 +152,56 @@ export class FdStreams implements Disposable {
     }, { highWaterMark: hwm, size: (chunk) => chunk?.byteLength ?? 0 });
   }
 
-  async #pull(controller: ReadableByteStreamController, size: number): Promise<void> {
+  /**
+   * The fast path first: one read straight into the reader's view (the
+   * BYOB request's own, no copy) and, when it brings bytes, no promise of
+   * ours; only EAGAIN (or end of file, an error) takes the slow path.
+   */
+  #pull(controller: ReadableByteStreamController, size: number): Promise<void> | undefined {
     const request = controller.byobRequest;
-    const view = request === null
-      ? new Uint8Array(size)
-      : new Uint8Array(request.view!.buffer, request.view!.byteOffset, request.view!.byteLength);
+    let view: Uint8Array;
+    if (request === null) view = new Uint8Array(size);
+    else {
+      const v: ArrayBufferView = request.view!;
+      view = v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    }
+    // The fd was checked (and made non-blocking) by the constructor, and a
+    // stream's own view is never empty nor detached: no checks per chunk.
+    const n = lib.el_fd_read(this.fd, view, view.length);
+    if (n > 0) {
+      if (request === null) controller.enqueue(view.subarray(0, n));
+      else request.respond(n);
+      return undefined;
+    }
+    return this.#pullSlowly(controller, request, view, n);
+  }
+
+  /** What a read that brought no bytes (`first`) leads to. */
+  async #pullSlowly(
+    controller: ReadableByteStreamController,
+    request: ReadableStreamBYOBRequest | null,
+    view: Uint8Array,
+    first: number,
+  ): Promise<void> {
     let eio = 0;
+    let result = first;
     for (;;) {
       let n: number | null;
-      try {
-        n = fdio.read(this.fd, view);
-      } catch (error) {
+      if (result >= 0) n = result;
+      else if (result === -Errno.EAGAIN) n = null;
+      else if (result === -Errno.EIO && (this.#hungUp || eio++ === 0)) {
         // A pty whose other side closed reads EIO, not 0: that is its end
         // of file. Seen before any hang-up, wait once to learn of it.
-        if (error instanceof SystemError && error.code === "EIO" && (this.#hungUp || eio++ === 0)) {
-          if (this.#hungUp) n = 0;
-          else n = null;
-        } else {
-          this.#readDone = true;
-          this.#maybeRelease();
-          throw error;
-        }
+        n = this.#hungUp ? 0 : null;
+      } else {
+        this.#readDone = true;
+        this.#maybeRelease();
+        throw new SystemError(-result, "read", `Cannot read from fd ${this.fd}`);
       }
       if (n === null) {
         const events = await this.#waiters.wait(IOEvents.READ, undefined, "Cannot read");
         if ((events & IOEvents.HUP) !== 0) this.#hungUp = true;
+        result = lib.el_fd_read(this.fd, view, view.length);
         continue;
       }
       if (n === 0) {
@@ -192,14 +217,42 @@ export class FdStreams implements Disposable {
     }
   }
 
-  async #write(chunk: Uint8Array, controller: WritableStreamDefaultController): Promise<void> {
+  /**
+   * The fast path first: the kernel takes the whole chunk at once, and no
+   * promise of ours is made; a partial write or EAGAIN waits.
+   */
+  #write(
+    chunk: Uint8Array,
+    controller: WritableStreamDefaultController,
+  ): Promise<void> | undefined {
     if (!(chunk instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot write to fd ${this.fd}: chunks must be Uint8Array, got ${describe(chunk)}`,
+      return Promise.reject(
+        new TypeError(
+          `Cannot write to fd ${this.fd}: chunks must be Uint8Array, got ${describe(chunk)}`,
+        ),
       );
     }
+    // Nothing to write (a detached chunk reads as empty too), as before.
+    if (chunk.length === 0) return undefined;
+    const n = lib.el_fd_write(this.fd, chunk, chunk.length);
+    if (n === chunk.length) return undefined;
+    return this.#writeSlowly(n > 0 ? chunk.subarray(n) : chunk, controller, n > 0 ? 0 : n);
+  }
+
+  /** The rest of a write: `first`, when not 0, is what the first write returned. */
+  async #writeSlowly(
+    chunk: Uint8Array,
+    controller: WritableStreamDefaultController,
+    first = 0,
+  ): Promise<void> {
     try {
       let data = chunk;
+      if (first < 0) {
+        if (first !== -Errno.EAGAIN) {
+          throw new SystemError(-first, "write", `Cannot write to fd ${this.fd}`);
+        }
+        await this.#waiters.wait(IOEvents.WRITE, controller.signal, "Cannot write");
+      }
       while (data.length > 0) {
         const n = fdio.write(this.fd, data);
         if (n === null) {

@@ -74,9 +74,19 @@ export async function drive(
     // and saves a park (or a settle) whenever something is already ready.
     if (core.poll(0) === 0 && timeout !== 0) {
       if (mode === "hosted") {
-        await core.park(timeout);
-        if (core.closed) return;
-        core.poll(0);
+        // The host's turn first: promise chains still settling (a stream's
+        // reader, a writer) often make the very event a park would wait
+        // for, and a park costs a round trip through another thread.
+        await macrotask();
+        if (core.stopping || core.closed) return;
+        if (core.poll(0) === 0) {
+          timeout = core.timeout();
+          if (timeout !== 0 && (forever || core.hasWork)) {
+            await core.park(timeout);
+            if (core.closed) return;
+            core.poll(0);
+          }
+        }
       } else {
         await macrotask();
         if (core.stopping || core.closed) return;
