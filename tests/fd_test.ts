@@ -2,8 +2,10 @@
 import { EventLoop, fd, SystemError } from "@evloop/evloop";
 import { assert, assertEquals, assertInstanceOf, assertThrows } from "@std/assert";
 import { test } from "./_harness.ts";
+import { openPty } from "./_pty.ts";
+import { libraryPath } from "../ffi/load.ts";
 import { spawnSync } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -169,4 +171,40 @@ test("fd.read() on a FIFO opened by node:fs with O_NONBLOCK returns null, not bl
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+test("fd.write to a pipe, a socket and a pty; a pipe's number closed and reused as a socket gets EPIPE", () => {
+  const buf = new Uint8Array(16);
+  const [r, w] = fd.pipe();
+  const [a, b] = fd.socketpair();
+  const pty = openPty();
+  // A pipe and a pty are written with write(2) (learned once), a socket
+  // with send(2): the bytes arrive either way.
+  for (const [to, from] of [[w, r], [a, b], [pty.slave, pty.master]]) {
+    for (let i = 0; i < 3; i++) assertEquals(fd.write(to, new Uint8Array([1, 2, 3])), 3);
+    let got = 0;
+    for (let n = fd.read(from, buf); n !== null; n = fd.read(from, buf)) got += n;
+    assert(got >= 9, `${got} bytes`); // a pty may add a CR per LF (there is none)
+  }
+  // The pipe's write end closed through fd.close: its number comes back as
+  // a socket whose peer is gone, and a write says EPIPE (send, MSG_NOSIGNAL).
+  fd.close(r);
+  const number = w;
+  fd.close(w);
+  const [c, d] = fd.socketpair();
+  const reused = c === number ? c : d === number ? d : -1;
+  assert(reused >= 0, `expected fd ${number} reused, got ${c} and ${d}`);
+  fd.close(reused === c ? d : c);
+  const error = assertThrows(() => fd.write(reused, new Uint8Array(1)), SystemError);
+  assertEquals(error.code, "EPIPE");
+  for (const f of [reused, a, b, pty.master, pty.slave]) fd.close(f);
+});
+
+test("el_fd_write and EL_EDGE natively: pipe, socket and reused numbers, edges once per change", () => {
+  // tests/c/edge_write.c, also run under ASan and TSan by scripts/ci.
+  const path = libraryPath.replace(/libevloop\.(so|dylib)$/, "evloop_test_edge_write");
+  if (!existsSync(path)) throw new Error(`${path} is missing: build with \`npm run build\``);
+  const result = spawnSync(path, [], { encoding: "utf8", timeout: 60_000 });
+  assertEquals(result.status, 0, `${result.stdout}${result.stderr}`);
+  assert(result.stdout.includes("all ok"), result.stdout);
 });
