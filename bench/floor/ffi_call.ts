@@ -8,7 +8,9 @@
  * - `el_fd_read(fd, buf, -1)`: a buffer argument, refused before any
  *   syscall (-EINVAL): what passing a Uint8Array costs;
  * - `el_fd_read(fd, buf, 64)` on an empty non-blocking pipe: the call plus
- *   a read(2) that fails with EAGAIN (the cheapest real syscall).
+ *   a read(2) that fails with EAGAIN (the cheapest real syscall);
+ * - `fd.read(fd, buf)` on the same pipe: the public wrapper (its checks
+ *   of the fd and the buffer) around that call.
  *
  * Usage: `deno run -A bench/floor/ffi_call.ts [CALLS]`,
  * `bun bench/floor/ffi_call.ts [CALLS]`,
@@ -52,6 +54,9 @@ const result = {
   }, calls),
   read_eagain_ns: time(() => {
     sink += lib.el_fd_read(r, buf, 64);
+  }, calls >> 2),
+  fd_read_eagain_ns: time(() => {
+    sink += fd.read(r, buf) ?? 1;
   }, calls >> 2),
 };
 fd.close(r);

@@ -6,7 +6,9 @@
  * writer that awaits each `write()` of one reused chunk, into a sink that
  * takes it at once. Both skip the kernel: what is left is the streams'
  * own promises, views and queue bookkeeping, which `streams()` pays on
- * top of the read(2) and write(2) C makes.
+ * top of the read(2) and write(2) C makes. `byob_read_filled_us` also
+ * writes every byte of each view (as read(2) would), against
+ * `fill_only_us`, the same fill of one reused buffer.
  *
  * Usage: `deno run -A bench/floor/web_streams.ts [CHUNKS]`,
  * `bun bench/floor/web_streams.ts [CHUNKS]`,
@@ -20,7 +22,12 @@ import { emit, intArg, now, runtime } from "../cases/_common.ts";
 const CHUNK = 65536;
 const chunks = intArg(0, 200_000);
 
-async function byobRead(n: number): Promise<number> {
+/**
+ * µs per BYOB read of a 64 KiB chunk; with `touch`, the pull writes every
+ * byte of the view first, as read(2) does (on fresh memory, its pages
+ * fault in): a BYOB read hands the reader a new ArrayBuffer each time.
+ */
+async function byobRead(n: number, touch = false): Promise<number> {
   let left = n;
   const readable = new ReadableStream({
     type: "bytes",
@@ -31,7 +38,9 @@ async function byobRead(n: number): Promise<number> {
         request.respond(0);
         return;
       }
-      request.respond(request.view!.byteLength);
+      const view = request.view as Uint8Array;
+      if (touch) view.fill(120);
+      request.respond(view.byteLength);
     },
   }, { highWaterMark: 0 });
   const reader = readable.getReader({ mode: "byob" });
@@ -58,11 +67,21 @@ async function write(n: number): Promise<number> {
   return ((now() - t0) * 1000) / n;
 }
 
+/** µs to fill one reused 64 KiB buffer: what the copy alone costs. */
+function fillOnly(n: number): number {
+  const buf = new Uint8Array(CHUNK);
+  const t0 = now();
+  for (let i = 0; i < n; i++) buf.fill(i & 255);
+  return ((now() - t0) * 1000) / n;
+}
+
 await byobRead(chunks / 10);
 await write(chunks / 10);
 const round = (v: number) => Math.round(v * 1000) / 1000;
 emit({
   runtime,
   byob_read_us: round(await byobRead(chunks)),
+  byob_read_filled_us: round(await byobRead(chunks, true)),
+  fill_only_us: round(fillOnly(chunks)),
   write_us: round(await write(chunks)),
 });
