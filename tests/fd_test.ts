@@ -196,7 +196,7 @@ test("fd.write to a pipe, a socket and a pty; a pipe's number closed and reused 
   assert(reused >= 0, `expected fd ${number} reused, got ${c} and ${d}`);
   fd.close(reused === c ? d : c);
   const error = assertThrows(() => fd.write(reused, new Uint8Array(1)), SystemError);
-  assertEquals(error.code, "EPIPE");
+  assertEquals((error as SystemError).code, "EPIPE");
   for (const f of [reused, a, b, pty.master, pty.slave]) fd.close(f);
 });
 

@@ -57,7 +57,7 @@ async function byobRead(n: number, touch = false): Promise<number> {
 async function write(n: number): Promise<number> {
   const writable = new WritableStream<Uint8Array>({ write() {} }, {
     highWaterMark: CHUNK,
-    size: (c) => c.byteLength,
+    size: (c) => c?.byteLength ?? 0,
   });
   const writer = writable.getWriter();
   const chunk = new Uint8Array(CHUNK);

@@ -159,11 +159,14 @@ export class FdStreams implements Disposable {
    */
   #pull(controller: ReadableByteStreamController, size: number): Promise<void> | undefined {
     const request = controller.byobRequest;
-    let view: Uint8Array;
+    // A byte stream's own buffers are ArrayBuffers (never shared).
+    let view: Uint8Array<ArrayBuffer>;
     if (request === null) view = new Uint8Array(size);
     else {
-      const v: ArrayBufferView = request.view!;
-      view = v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      const v = request.view! as ArrayBufferView<ArrayBuffer>;
+      view = v instanceof Uint8Array
+        ? v as Uint8Array<ArrayBuffer>
+        : new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
     }
     // The fd was checked (and made non-blocking) by the constructor, and a
     // stream's own view is never empty nor detached: no checks per chunk.
@@ -180,7 +183,7 @@ export class FdStreams implements Disposable {
   async #pullSlowly(
     controller: ReadableByteStreamController,
     request: ReadableStreamBYOBRequest | null,
-    view: Uint8Array,
+    view: Uint8Array<ArrayBuffer>,
     first: number,
   ): Promise<void> {
     let eio = 0;
