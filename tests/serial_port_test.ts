@@ -4,7 +4,7 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { fd, openPty, openSerial, SystemError } from "../serial.ts";
 import { EventLoop } from "../mod.ts";
-import { test } from "./_harness.ts";
+import { runNative, test } from "./_harness.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -97,9 +97,9 @@ test("SerialPort: bytes pass untouched both ways (raw: no echo, no CR/LF transla
 test("SerialPort.close: a pending read rejects with canceled: true; close twice rejects (EBADF)", async () => {
   const pty = openPty();
   const port = openSerial(pty.path, { baudRate: 9600 });
-  const reading = port.read(new Uint8Array(8), 0, 8);
+  const reading = rejects(() => port.read(new Uint8Array(8), 0, 8), "the port was closed");
   await port.close();
-  const error = await rejects(() => reading, "the port was closed");
+  const error = await reading;
   assertEquals(error.canceled, true);
   assertEquals(error.code, "ECANCELED");
   assert(!port.isOpen);
@@ -165,4 +165,152 @@ test("openSerial with a loop given: the port waits on that loop", async () => {
   await port.close();
   fd.close(pty.master);
   await running;
+});
+
+test("el_tty_* on a pty, natively (tests/c/tty.c)", () => {
+  runNative("tty");
+});
+
+test("SerialPort.flush: what the device sent and the port has not read is dropped", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  fd.write(pty.master, text("stale"));
+  // The bytes reach the slave's queue through the pty's flip buffer.
+  await port.loop.readable(port.fd);
+  port.flush();
+  fd.write(pty.master, text("fresh"));
+  const buf = new Uint8Array(16);
+  const n = await port.read(buf, 0, 16);
+  assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "fresh");
+  fd.close(pty.master);
+});
+
+test("SerialPort.drain: resolves at once with nothing queued", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  await port.drain();
+  fd.close(pty.master);
+});
+
+test("SerialPort.drain: waits for a 1 MiB write the device reads slowly, without blocking the thread", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  const data = new Uint8Array(1 << 20).map((_, i) => i * 7);
+  let written = false;
+  const writing = port.write(data).then(() => written = true);
+  // What the device had not read yet when drain resolved.
+  let unreadAtDrain = -1;
+  let n = 0;
+  const draining = port.drain().then(() => {
+    assert(written, "drain resolved before the write handed over its last byte");
+    unreadAtDrain = data.length - n;
+  });
+  // The device reads 64 KiB per timer tick: the thread stays free meanwhile
+  // (these timers run), and drain resolves only once the write is done.
+  const got = new Uint8Array(data.length);
+  let ticks = 0;
+  while (n < data.length) {
+    await new Promise((r) => setTimeout(r, 1));
+    ticks++;
+    for (let k = 0; k < 16 && n < data.length; k++) {
+      const r = fd.read(pty.master, got.subarray(n, Math.min(n + 4096, data.length)));
+      if (r === null) break;
+      n += r;
+    }
+  }
+  await writing;
+  await draining;
+  assert(ticks > 10, `the device read it all in ${ticks} ticks`);
+  // A pty's "line" is the master's input queue (TIOCOUTQ on the slave does
+  // not count it): what drain leaves is at most that queue.
+  assert(unreadAtDrain >= 0 && unreadAtDrain <= 65536, `unread at drain: ${unreadAtDrain}`);
+  assertEquals(got, data);
+  fd.close(pty.master);
+});
+
+test("SerialPort.close: a drain waiting for a write rejects with canceled: true", async () => {
+  const pty = openPty();
+  const port = openSerial(pty.path, { baudRate: 9600 });
+  const writing = port.write(new Uint8Array(1 << 20));
+  const draining = port.drain();
+  await new Promise((r) => setTimeout(r, 5));
+  const drainFails = rejects(() => draining, "Cannot drain serial port");
+  const writeFails = rejects(() => writing, "Cannot write to serial port");
+  await port.close();
+  assertEquals((await drainFails).canceled, true);
+  assertEquals((await writeFails).canceled, true);
+  fd.close(pty.master);
+});
+
+test("SerialPort.drain: an abort signal ends it with the signal's reason", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  const writing = port.write(new Uint8Array(1 << 20));
+  const controller = new AbortController();
+  const draining = port.drain({ signal: controller.signal });
+  controller.abort(new Error("enough"));
+  await assertRejects(() => draining, Error, "enough");
+  port.flush();
+  // The write still waits for the device: closing cancels it.
+  const writeFails = assertRejects(() => writing, SystemError, "the port was closed");
+  await port.close();
+  await writeFails;
+  fd.close(pty.master);
+});
+
+test("openSerial lock: a second open is refused (EBUSY, naming the path); lock: false opens; close lets go", async () => {
+  const pty = openPty();
+  const first = openSerial(pty.path, { baudRate: 9600 });
+  const error = throws(
+    () => openSerial(pty.path, { baudRate: 9600 }),
+    `Cannot open serial port ${pty.path}`,
+  );
+  assertEquals(error.code, "EBUSY");
+  assert(error.message.includes("locked"), error.message);
+  await first.close();
+  const second = openSerial(pty.path, { baudRate: 9600 });
+  await second.close();
+  const a = openSerial(pty.path, { baudRate: 9600, lock: false });
+  const b = openSerial(pty.path, { baudRate: 9600, lock: false });
+  await a.close();
+  await b.close();
+  fd.close(pty.master);
+});
+
+test("SerialPort.write/drain after close: a clear error", async () => {
+  const pty = openPty();
+  const port = openSerial(pty.path, { baudRate: 9600 });
+  await port.close();
+  const w = await rejects(
+    () => port.write(text("x")),
+    `Cannot write to serial port ${pty.path}: the port is closed`,
+  );
+  assertEquals(w.code, "EBADF");
+  const d = await rejects(
+    () => port.drain(),
+    `Cannot drain serial port ${pty.path}: the port is closed`,
+  );
+  assertEquals(d.code, "EBADF");
+  throws(() => port.configure({ baudRate: 9600 }), "the port is closed");
+  throws(() => port.getBaudRate(), "the port is closed");
+  fd.close(pty.master);
+});
+
+test("SerialPort.writable and readable: an echo through the master, in order", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  const writer = port.writable.getWriter();
+  const lines = Array.from({ length: 200 }, (_, i) => `line ${i}\n`).join("");
+  const writing = writer.write(text(lines));
+  const echoed = await readMaster(pty.master, lines.length);
+  await writing;
+  fd.write(pty.master, echoed);
+  const reader = port.readable.getReader();
+  let got = "";
+  const decoder = new TextDecoder();
+  while (got.length < lines.length) got += decoder.decode((await reader.read()).value);
+  assertEquals(got, lines);
+  reader.releaseLock();
+  writer.releaseLock();
+  fd.close(pty.master);
 });

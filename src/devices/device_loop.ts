@@ -10,6 +10,8 @@ import { IOLoop } from "../api/ioloop.ts";
 
 let loop: IOLoop | null = null;
 let holds = 0;
+/** The device loop's run, settled once it stopped and closed. */
+let running: Promise<void> = Promise.resolve();
 
 /**
  * This thread's device loop: the one a port opened without `loop` waits
@@ -36,30 +38,35 @@ export function deviceLoop(): IOLoop {
 /**
  * Holds the device loop: starts it if it is not running and returns the
  * release function (idempotent). When the last hold is released the loop
- * stops and closes.
+ * stops and closes; the promise the release returns settles then (at once
+ * while other holds remain), so that nothing of the loop is left open.
  *
  * @example
  * ```ts
  * import { holdDeviceLoop } from "@evloop/evloop/serial";
  *
  * const release = holdDeviceLoop();
- * release(); // the loop stops and closes
+ * await release(); // the loop stopped and closed
  * ```
  */
-export function holdDeviceLoop(): () => void {
+export function holdDeviceLoop(): () => Promise<void> {
   const held = deviceLoop();
   holds++;
   if (!held.running()) {
-    held.start().catch((error) => {
+    running = held.start().catch((error) => {
       console.error("evloop: the device loop failed:", error);
     });
   }
+  const run = running;
   let released = false;
   return () => {
-    if (released) return;
+    if (released || --holds > 0) {
+      released = true;
+      return Promise.resolve();
+    }
     released = true;
-    if (--holds > 0) return;
     if (loop === held) loop = null;
     held.close();
+    return run;
   };
 }

@@ -102,7 +102,7 @@ export class SerialPort implements AsyncDisposable {
   /** The path it was opened at. */
   readonly path: string;
   #loop: LoopSurface;
-  #release: (() => void) | undefined;
+  #release: (() => Promise<void>) | undefined;
   #locked: boolean;
   #settings: LineSettings;
   #open = true;
@@ -121,7 +121,7 @@ export class SerialPort implements AsyncDisposable {
     settings: LineSettings,
     locked: boolean,
     loop: LoopSurface,
-    release: (() => void) | undefined,
+    release: (() => Promise<void>) | undefined,
   ) {
     this.fd = fd;
     this.path = path;
@@ -555,7 +555,8 @@ export class SerialPort implements AsyncDisposable {
   /**
    * Closes the port: a pending read, write or drain rejects with
    * `canceled: true`, the lock is let go, the fd closed, and the device
-   * loop released. Closing twice rejects (EBADF).
+   * loop released (it resolves once the loop stopped, if this was its last
+   * port). Closing twice rejects (EBADF).
    *
    * @example
    * ```ts
@@ -569,9 +570,9 @@ export class SerialPort implements AsyncDisposable {
    * fd.close(pty.master);
    * ```
    */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     const action = `Cannot close serial port ${this.path}`;
-    if (!this.#open) return Promise.reject(this.#closedError(action));
+    if (!this.#open) throw this.#closedError(action);
     this.#open = false;
     this.#closing.abort(this.#canceled(action));
     try {
@@ -592,9 +593,10 @@ export class SerialPort implements AsyncDisposable {
     } catch (error) {
       failure = error;
     }
-    this.#release?.();
+    const release = this.#release;
     this.#release = undefined;
-    return failure === undefined ? Promise.resolve() : Promise.reject(failure);
+    await release?.();
+    if (failure !== undefined) throw failure;
   }
 
   /** Closes the port unless it is closed already (for `await using`). */
