@@ -36,6 +36,7 @@ export {
 export { type SerialOptions, type SerialSettings } from "./src/devices/serial_options.ts";
 export { type LineSettings, type Parity, type ReadSettings } from "./src/devices/tty.ts";
 export { openPty, type Pty } from "./src/devices/pty.ts";
+export { listSerialPorts, type PortInfo } from "./src/devices/serial_list.ts";
 export { deviceLoop, holdDeviceLoop } from "./src/devices/device_loop.ts";
 // The fd helpers, for a pty's master end.
 export * as fd from "./src/sys/fd.ts";
