@@ -43,4 +43,4 @@ export * as fd from "./src/sys/fd.ts";
 export { SystemError } from "./src/sys/errors.ts";
 
 // ---- the serialport binding (src/devices/serial_binding.ts) -------------
-// export { SerialPortBinding } from "./src/devices/serial_binding.ts";
+export { SerialPortBinding } from "./src/devices/serial_binding.ts";
