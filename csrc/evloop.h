@@ -369,8 +369,9 @@ int32_t el_tty_openpt(char *path, int32_t len);
 int32_t el_tty_open(const char *path);
 /* Puts the terminal in raw mode (no echo, no line editing, no byte
  * translation, CLOCAL | CREAD, VMIN 1, VTIME 0), then sets the line:
- * `baud` (any positive rate: Linux termios2 with BOTHER, macOS
- * IOSSIOSPEED, the BSDs' numeric speeds), `data_bits` 5..8, `stop_bits`
+ * `baud` (any positive rate: one <termios.h> names (B9600) in the same
+ * tcsetattr, another with Linux termios2 and BOTHER, macOS IOSSIOSPEED,
+ * the BSDs' numeric speeds), `data_bits` 5..8, `stop_bits`
  * EL_TTY_STOP_*, `parity` EL_TTY_PARITY_* and EL_TTY_* `flags`. -EINVAL
  * for a value outside those; -ENOTTY for an fd that is not a terminal. */
 int32_t el_tty_configure(int32_t fd, int32_t baud, int32_t data_bits,
@@ -380,8 +381,8 @@ int32_t el_tty_configure(int32_t fd, int32_t baud, int32_t data_bits,
  * EL_TTY_* flags, and 1 if the terminal is in raw mode (no ICANON, ECHO,
  * ISIG, OPOST) else 0. Returns 0. */
 int32_t el_tty_get_config(int32_t fd, int32_t *out);
-/* The input baud rate now (termios2 on Linux: the rate itself, also one
- * set with BOTHER). */
+/* The output baud rate now (termios2 on Linux: the rate itself, also one
+ * set with BOTHER; the Bnnn code's rate where termios2 is refused). */
 int32_t el_tty_get_baud(int32_t fd);
 /* The modem lines (TIOCMGET) as EL_TTY_DTR..EL_TTY_RI bits. A pty has
  * none: -ENOTTY (Linux). */

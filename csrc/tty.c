@@ -99,10 +99,64 @@ static tcflag_t parity_bits(int32_t parity) {
 #define CMSPAR 0
 #endif
 
+/* The rates <termios.h> names: set with cfsetispeed/cfsetospeed in the
+ * same tcsetattr as the rest, so that they need no termios2 (which an
+ * emulator such as qemu-user may not translate). Another rate goes
+ * through tty_speed_set. */
+static const struct {
+  int32_t baud;
+  speed_t code;
+} RATES[] = {
+    {50, B50},         {75, B75},         {110, B110},     {134, B134},
+    {150, B150},       {200, B200},       {300, B300},     {600, B600},
+    {1200, B1200},     {1800, B1800},     {2400, B2400},   {4800, B4800},
+    {9600, B9600},     {19200, B19200},   {38400, B38400}, {57600, B57600},
+    {115200, B115200}, {230400, B230400},
+#ifdef B460800
+    {460800, B460800},
+#endif
+#ifdef B921600
+    {921600, B921600},
+#endif
+};
+
+static int rate_code(int32_t baud, speed_t *code) {
+  size_t i;
+  for (i = 0; i < sizeof RATES / sizeof RATES[0]; i++) {
+    if (RATES[i].baud == baud) {
+      *code = RATES[i].code;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* A terminal's rate from its Bnnn code, where termios2 is not there. */
+static int32_t rate_of(speed_t code) {
+  size_t i;
+  for (i = 0; i < sizeof RATES / sizeof RATES[0]; i++)
+    if (RATES[i].code == code)
+      return RATES[i].baud;
+  return (int32_t)code; /* macOS and the BSDs: speed_t is the rate */
+}
+
+/* The rate now: termios2 first (it knows a BOTHER rate), else the code. */
+static int32_t current_rate(int fd) {
+  struct termios t;
+  int32_t baud = tty_speed_get(fd);
+  if (baud >= 0 || baud == -EBADF)
+    return baud;
+  if (tcgetattr(fd, &t) != 0)
+    return -errno;
+  return rate_of(cfgetospeed(&t));
+}
+
 int32_t el_tty_configure(int32_t fd, int32_t baud, int32_t data_bits,
                          int32_t stop_bits, int32_t parity, int32_t flags) {
   struct termios t;
   tcflag_t pbits;
+  speed_t code;
+  int standard;
 
   if (baud <= 0 || data_bits < 5 || data_bits > 8 ||
       (stop_bits != EL_TTY_STOP_1 && stop_bits != EL_TTY_STOP_2 &&
@@ -139,10 +193,13 @@ int32_t el_tty_configure(int32_t fd, int32_t baud, int32_t data_bits,
     t.c_iflag |= IXANY;
   t.c_cc[VMIN] = 1;
   t.c_cc[VTIME] = 0;
+  standard = rate_code(baud, &code);
+  if (standard && (cfsetispeed(&t, code) != 0 || cfsetospeed(&t, code) != 0))
+    return -errno;
   if (tcsetattr(fd, TCSANOW, &t) != 0)
     return -errno;
   /* After tcsetattr: on macOS it would undo an IOSSIOSPEED speed. */
-  return tty_speed_set(fd, baud);
+  return standard ? 0 : tty_speed_set(fd, baud);
 }
 
 int32_t el_tty_get_config(int32_t fd, int32_t *out) {
@@ -152,7 +209,7 @@ int32_t el_tty_get_config(int32_t fd, int32_t *out) {
 
   if (tcgetattr(fd, &t) != 0)
     return -errno;
-  baud = tty_speed_get(fd);
+  baud = current_rate(fd);
   if (baud < 0)
     return baud;
   c = t.c_cflag;
@@ -195,7 +252,7 @@ int32_t el_tty_get_config(int32_t fd, int32_t *out) {
 int32_t el_tty_get_baud(int32_t fd) {
   if (!isatty(fd))
     return errno == EBADF ? -EBADF : -ENOTTY;
-  return tty_speed_get(fd);
+  return current_rate(fd);
 }
 
 int32_t el_tty_modem_get(int32_t fd) {
