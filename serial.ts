@@ -44,3 +44,12 @@ export { SystemError } from "./src/sys/errors.ts";
 
 // ---- the serialport binding (src/devices/serial_binding.ts) -------------
 export { SerialPortBinding } from "./src/devices/serial_binding.ts";
+// The interface's types the binding's signatures name (type-only: the
+// package ships no code that evloop loads).
+export type {
+  BindingPortInterface,
+  OpenOptions,
+  PortStatus,
+  SetOptions,
+  UpdateOptions,
+} from "@serialport/bindings-interface";

@@ -69,7 +69,22 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * ```
  */
 export class SerialPortBinding implements BindingPortInterface {
-  /** The options the port was opened with, defaults filled in. */
+  /**
+   * The options the port was opened with, bindings-cpp's defaults filled in.
+   *
+   * @example
+   * ```ts
+   * import { assertEquals } from "@std/assert";
+   * import { fd, openPty, SerialPortBinding } from "@evloop/evloop/serial";
+   *
+   * const { master, path } = openPty();
+   * const port = await SerialPortBinding.open({ path, baudRate: 9600 });
+   * assertEquals(port.openOptions.dataBits, 8);
+   * assertEquals(port.openOptions.lock, true);
+   * await port.close();
+   * fd.close(master);
+   * ```
+   */
   readonly openOptions: Required<OpenOptions>;
   #port: SerialPort;
 
