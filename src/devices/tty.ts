@@ -151,11 +151,11 @@ export function ttyLock(fd: number, on: boolean, action: string): void {
 
 /**
  * Sets ASYNC_LOW_LATENCY; returns false where the driver has no such
- * setting (a pty, CDC-ACM, off Linux).
+ * setting or refuses it (a pty: ENOTTY; CDC-ACM: EINVAL; off Linux:
+ * ENOTSUP, whose number differs between OSes). Only a closed fd throws.
  */
 export function ttyLowLatency(fd: number, on: boolean, action: string): boolean {
   const r = lib.el_tty_low_latency(fd, on ? 1 : 0);
-  if (r === -Errno.ENOTTY || r === -Errno.EINVAL || r === -Errno.EOPNOTSUPP) return false;
-  must(r, "ioctl TIOCSSERIAL", action);
-  return true;
+  if (r === -Errno.EBADF) must(r, "ioctl TIOCSSERIAL", action);
+  return r === 0;
 }
