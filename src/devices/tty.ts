@@ -9,7 +9,13 @@ import { lib } from "../../ffi/load.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 
 /** Parity as `el_tty_configure` takes it (EL_TTY_PARITY_* in evloop.h). */
-export const TtyParity = { none: 0, even: 1, odd: 2, mark: 3, space: 4 } as const;
+export const TtyParity: Readonly<Record<Parity, number>> = {
+  none: 0,
+  even: 1,
+  odd: 2,
+  mark: 3,
+  space: 4,
+};
 
 /** Stop bits as `el_tty_configure` takes them (EL_TTY_STOP_*). */
 export const TtyStop = { ONE: 1, TWO: 2, ONE_AND_HALF: 3 } as const;
@@ -31,8 +37,8 @@ export const ModemLine = {
 /** The slots `el_tty_get_config` writes (EL_TTY_CONFIG_LEN). */
 export const TTY_CONFIG_LEN = 6;
 
-/** A parity name. */
-export type Parity = keyof typeof TtyParity;
+/** A parity name ("mark" and "space" need CMSPAR: Linux). */
+export type Parity = "none" | "even" | "odd" | "mark" | "space";
 
 /** The settings of a serial line. */
 export interface LineSettings {
