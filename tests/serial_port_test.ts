@@ -2,7 +2,17 @@
 // baud rate), raw bytes both ways, modem lines refused on a pty, the lock,
 // flush, drain with a slow reader, hang-up, close while a read waits.
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
-import { fd, openPty, openSerial, SystemError } from "../serial.ts";
+import {
+  deviceLoop,
+  fd,
+  holdDeviceLoop,
+  openPty,
+  openSerial,
+  SerialPort,
+  SystemError,
+} from "../serial.ts";
+import { DEFAULT_SETTINGS } from "../src/devices/serial_options.ts";
+import process from "node:process";
 import { EventLoop } from "../mod.ts";
 import { runNative, test } from "./_harness.ts";
 
@@ -313,4 +323,56 @@ test("SerialPort.writable and readable: an echo through the master, in order", a
   reader.releaseLock();
   writer.releaseLock();
   fd.close(pty.master);
+});
+
+test("SerialPort.readable: cancelling it ends its pending read; port.read then gets the next bytes", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  const reader = port.readable.getReader();
+  const pending = reader.read();
+  await reader.cancel();
+  assertEquals((await pending).done, true);
+  fd.write(pty.master, text("next"));
+  const buf = new Uint8Array(8);
+  const n = await port.read(buf, 0, 8);
+  assertEquals(new TextDecoder().decode(buf.subarray(0, n)), "next");
+  fd.close(pty.master);
+});
+
+test("SerialPort.write: a hung-up device (master closed) rejects with EIO, disconnected, naming the port", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 9600 });
+  fd.close(pty.master);
+  const error = await rejects(
+    () => port.write(text("anyone?")),
+    `Cannot write to serial port ${pty.path}: the device hung up (EIO)`,
+  );
+  assertEquals(error.disconnected, true);
+});
+
+test("SerialPort.drain: polls the output queue until it is empty (TIOCOUTQ is SIOCOUTQ on a socket)", async () => {
+  // A pty's slave never queues output (TIOCOUTQ is 0 once a write
+  // returns), a Unix socket does until its peer reads: the port's own
+  // constructor over a socketpair exercises the polling.
+  if (process.platform !== "linux") return;
+  const [a, b] = fd.socketpair();
+  const port = new SerialPort(
+    a,
+    "socketpair",
+    { ...DEFAULT_SETTINGS, baudRate: 9600 },
+    false,
+    deviceLoop(),
+    holdDeviceLoop(),
+  );
+  await port.write(new Uint8Array(4096).fill(7));
+  let drained = false;
+  const draining = port.drain().then(() => drained = true);
+  await new Promise((r) => setTimeout(r, 30));
+  assert(!drained, "drain resolved with 4096 bytes unread by the peer");
+  const buf = new Uint8Array(8192);
+  assertEquals(fd.read(b, buf), 4096);
+  await draining;
+  assert(drained);
+  await port.close();
+  fd.close(b);
 });

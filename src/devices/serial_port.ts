@@ -159,14 +159,30 @@ export class SerialPort implements AsyncDisposable {
     return Object.assign(error, { disconnected: true });
   }
 
-  /** Waits for readiness; close() makes it reject with a canceled error. */
-  async #wait(kind: "readable" | "writable", action: string): Promise<void> {
+  /**
+   * Waits for readiness; close() makes it reject with a canceled error,
+   * `signal` (close() or another reason) with its reason.
+   */
+  async #wait(
+    kind: "readable" | "writable",
+    action: string,
+    signal: AbortSignal = this.#closing.signal,
+  ): Promise<void> {
     try {
-      await this.#loop[kind](this.fd, { signal: this.#closing.signal });
+      await this.#loop[kind](this.fd, { signal });
     } catch (error) {
       if (this.#closing.signal.aborted) throw this.#canceled(action);
       throw error;
     }
+  }
+
+  /** A failed read(2) or write(2) in the port's words: EIO is a hang-up. */
+  #ioError(error: unknown, action: string): unknown {
+    if (!(error instanceof SystemError)) return error;
+    // A pty's master reads EIO once the slave is gone, a hung-up terminal
+    // refuses writes with it, a USB port its unplugging: the device hung up.
+    if (error.code === "EIO") return this.#hungUp(action);
+    return new SystemError(error.errno, error.syscall, action);
   }
 
   /**
@@ -425,27 +441,33 @@ export class SerialPort implements AsyncDisposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    const view = buffer.subarray(offset, offset + length);
-    const run = this.#reads.then(() => this.#read(view, action));
+    return this.#queueRead(buffer.subarray(offset, offset + length), action);
+  }
+
+  /** Runs a read after those before it; `signal` (the stream's cancel) ends it too. */
+  #queueRead(view: Uint8Array, action: string, signal?: AbortSignal): Promise<number> {
+    const run = this.#reads.then(() => this.#read(view, action, signal));
     this.#reads = run.catch(() => {});
     return run;
   }
 
-  async #read(view: Uint8Array, action: string): Promise<number> {
+  async #read(view: Uint8Array, action: string, signal?: AbortSignal): Promise<number> {
     for (;;) {
       if (!this.#open) throw this.#canceled(action);
+      signal?.throwIfAborted();
       let n: number | null;
       try {
         n = fdio.read(this.fd, view);
       } catch (error) {
-        // A pty's master reads EIO once the slave is gone, a USB port its
-        // unplugging: the device hung up.
-        if (error instanceof SystemError && error.code === "EIO") throw this.#hungUp(action);
-        throw error;
+        throw this.#ioError(error, action);
       }
       if (n === 0) throw this.#hungUp(action); // a hung-up terminal reads end of file
       if (n !== null) return n;
-      await this.#wait("readable", action);
+      await this.#wait(
+        "readable",
+        action,
+        signal === undefined ? undefined : AbortSignal.any([this.#closing.signal, signal]),
+      );
     }
   }
 
@@ -485,7 +507,13 @@ export class SerialPort implements AsyncDisposable {
     let rest = data;
     while (rest.length > 0) {
       if (!this.#open) throw this.#canceled(action);
-      const n = fdio.write(this.fd, rest.subarray(0, Math.min(rest.length, 0x7fffffff)));
+      let n: number | null;
+      try {
+        // One call moves at most what an int32 length can say.
+        n = fdio.write(this.fd, rest.subarray(0, Math.min(rest.length, 1 << 30)));
+      } catch (error) {
+        throw this.#ioError(error, action);
+      }
       if (n === null) {
         await this.#wait("writable", action);
         continue;
@@ -515,16 +543,22 @@ export class SerialPort implements AsyncDisposable {
    * ```
    */
   get readable(): ReadableStream<Uint8Array> {
-    this.#readable ??= new ReadableStream({
+    if (this.#readable !== undefined) return this.#readable;
+    const action = `Cannot read from serial port ${this.path}`;
+    // Cancelling the stream ends its pending read, which would otherwise
+    // take bytes meant for a later reader.
+    const cancel = new AbortController();
+    this.#readable = new ReadableStream({
       type: "bytes",
       autoAllocateChunkSize: CHUNK,
       pull: async (controller) => {
+        this.#checkOpen(action);
         const request = controller.byobRequest!;
         const view = request.view!;
         const buf = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        const n = await this.read(buf, 0, buf.length);
-        request.respond(n);
+        request.respond(await this.#queueRead(buf, action, cancel.signal));
       },
+      cancel: (reason) => cancel.abort(reason),
     }, { highWaterMark: 0 });
     return this.#readable;
   }

@@ -9,7 +9,13 @@ import { lib } from "../../ffi/load.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 
 /** Parity as `el_tty_configure` takes it (EL_TTY_PARITY_* in evloop.h). */
-export const TtyParity = { none: 0, even: 1, odd: 2, mark: 3, space: 4 } as const;
+export const TtyParity: Readonly<Record<Parity, number>> = {
+  none: 0,
+  even: 1,
+  odd: 2,
+  mark: 3,
+  space: 4,
+};
 
 /** Stop bits as `el_tty_configure` takes them (EL_TTY_STOP_*). */
 export const TtyStop = { ONE: 1, TWO: 2, ONE_AND_HALF: 3 } as const;
@@ -31,8 +37,8 @@ export const ModemLine = {
 /** The slots `el_tty_get_config` writes (EL_TTY_CONFIG_LEN). */
 export const TTY_CONFIG_LEN = 6;
 
-/** A parity name. */
-export type Parity = keyof typeof TtyParity;
+/** A parity name ("mark" and "space" need CMSPAR: Linux). */
+export type Parity = "none" | "even" | "odd" | "mark" | "space";
 
 /** The settings of a serial line. */
 export interface LineSettings {
@@ -151,11 +157,11 @@ export function ttyLock(fd: number, on: boolean, action: string): void {
 
 /**
  * Sets ASYNC_LOW_LATENCY; returns false where the driver has no such
- * setting (a pty, CDC-ACM, off Linux).
+ * setting or refuses it (a pty: ENOTTY; CDC-ACM: EINVAL; off Linux:
+ * ENOTSUP, whose number differs between OSes). Only a closed fd throws.
  */
 export function ttyLowLatency(fd: number, on: boolean, action: string): boolean {
   const r = lib.el_tty_low_latency(fd, on ? 1 : 0);
-  if (r === -Errno.ENOTTY || r === -Errno.EINVAL || r === -Errno.EOPNOTSUPP) return false;
-  must(r, "ioctl TIOCSSERIAL", action);
-  return true;
+  if (r === -Errno.EBADF) must(r, "ioctl TIOCSSERIAL", action);
+  return r === 0;
 }
