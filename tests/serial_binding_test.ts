@@ -162,6 +162,7 @@ test("SerialPortBinding.open() locks by default: a second open is refused until 
     const port = await SerialPortBinding.open(suiteOptions(path));
     const error = await assertRejects(() => SerialPortBinding.open(suiteOptions(path)));
     assertInstanceOf(error, SystemError);
+    assertEquals(error.code, "EBUSY");
     assert(error.message.includes(path), error.message);
     await port.close();
     const again = await SerialPortBinding.open(suiteOptions(path));

@@ -157,6 +157,7 @@ test("SerialPortStream on SerialPortBinding: a second open of a locked port is r
     error = caught;
   }
   assertInstanceOf(error, SystemError);
+  assertEquals(error.code, "EBUSY");
   assert(error.message.includes(path), error.message);
   assert(port.isOpen, "the first port stays open");
   await closeStream(port);
