@@ -5,7 +5,8 @@
 import { assert, assertEquals } from "@std/assert";
 import { listSerialPorts, type PortInfo } from "../serial.ts";
 import { listSerialPortsIn } from "../src/devices/serial_list.ts";
-import { test } from "./_harness.ts";
+import { runtime, test } from "./_harness.ts";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,4 +120,26 @@ test("listSerialPortsIn: USB attributes, by-id names and locations from a sysfs 
 
 test("listSerialPortsIn: a root with no class/tty lists nothing", async () => {
   assertEquals(await listSerialPortsIn({ sys: "/nonexistent-sys", dev: "/nonexistent-dev" }), []);
+});
+
+test("listSerialPorts: under Deno without -A it rejects and says why, never lists nothing", () => {
+  if (runtime !== "deno" || process.platform !== "linux") return;
+  const dir = mkdtempSync(join(tmpdir(), "evloop-list-"));
+  const file = join(dir, "list.ts");
+  writeFileSync(
+    file,
+    `const { listSerialPorts } = await import("${new URL("../serial.ts", import.meta.url).href}");
+try { await listSerialPorts(); console.log("listed"); }
+catch (e) { console.log(e.message); }
+`,
+  );
+  // deno eval would grant everything: a script run with --allow-ffi only.
+  const r = spawnSync(process.execPath, ["run", "--allow-ffi", file], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  rmSync(dir, { recursive: true });
+  assertEquals(r.status, 0, r.stderr);
+  assert(r.stdout.startsWith("Cannot list serial ports: "), r.stdout);
+  assert(r.stdout.includes("(Deno reads /sys only with -A)"), r.stdout);
 });

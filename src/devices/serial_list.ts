@@ -36,12 +36,32 @@ export interface ListRoots {
   dev: string;
 }
 
+/**
+ * Whether `error` is the system's answer (ENOENT, EACCES: a code): what is
+ * not there is unknown. Anything else (Deno's NotCapable without -A) is
+ * thrown, so that a denied listing is never an empty one.
+ */
+function systemAnswer(error: unknown): boolean {
+  return typeof (error as { code?: unknown })?.code === "string";
+}
+
+/** Throws `error` unless it is the system's answer. */
+function unlessSystem(error: unknown): void {
+  if (!systemAnswer(error)) {
+    const hint = binding.runtime === "deno" ? " (Deno reads /sys only with -A)" : "";
+    throw new Error(`Cannot list serial ports: ${(error as Error)?.message ?? error}${hint}`, {
+      cause: error,
+    });
+  }
+}
+
 /** A file's text, trimmed; undefined when it is missing or empty. */
 async function attribute(dir: string, name: string): Promise<string | undefined> {
   try {
     const text = (await readFile(join(dir, name), "utf8")).trim();
     return text === "" ? undefined : text;
-  } catch {
+  } catch (error) {
+    unlessSystem(error);
     return undefined;
   }
 }
@@ -63,15 +83,16 @@ async function byIdLinks(dev: string): Promise<Map<string, string>> {
   let names: string[];
   try {
     names = await readdir(dir);
-  } catch {
+  } catch (error) {
+    unlessSystem(error);
     return links; // no such directory: no USB serial device, or no udev
   }
   for (const name of names.sort()) {
     try {
       const target = resolve(dir, await readlink(join(dir, name)));
       if (!links.has(basename(target))) links.set(basename(target), name);
-    } catch {
-      // Not a link.
+    } catch (error) {
+      unlessSystem(error); // not a link
     }
   }
   return links;
@@ -86,7 +107,8 @@ export async function listSerialPortsIn(roots: ListRoots): Promise<PortInfo[]> {
   let names: string[];
   try {
     names = await readdir(classDir);
-  } catch {
+  } catch (error) {
+    unlessSystem(error);
     return [];
   }
   const sys = await realpath(roots.sys).catch(() => roots.sys);
@@ -97,7 +119,8 @@ export async function listSerialPortsIn(roots: ListRoots): Promise<PortInfo[]> {
     let deviceDir: string;
     try {
       deviceDir = await realpath(join(classDir, name, "device"));
-    } catch {
+    } catch (error) {
+      unlessSystem(error);
       continue;
     }
     // A legacy 8250 port with no UART behind it reports type 0 (PORT_UNKNOWN).
@@ -128,7 +151,8 @@ export async function listSerialPortsIn(roots: ListRoots): Promise<PortInfo[]> {
  * number, vendor and product ids, where it is plugged in (`locationId`,
  * "1-1.4") and its `/dev/serial/by-id` name (`pnpId`). What is unknown is
  * left out (undefined, never ""). On macOS and the BSDs it returns `[]`:
- * open `/dev/cu.*` paths directly there.
+ * open `/dev/cu.*` paths directly there. Deno reads `/sys` only with
+ * `-A` (`--allow-all`); without it this rejects, never lists nothing.
  *
  * @example
  * ```ts
@@ -141,6 +165,7 @@ export async function listSerialPortsIn(roots: ListRoots): Promise<PortInfo[]> {
  * ```
  *
  * @returns The ports, sorted by name.
+ * @throws {Error} (as a rejection) When the runtime denies reading sysfs.
  */
 export function listSerialPorts(): Promise<PortInfo[]> {
   if (binding.os !== "linux") return Promise.resolve([]);

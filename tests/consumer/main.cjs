@@ -25,7 +25,7 @@ loop.run().then(() => {
   console.log(seen.join(", "));
   console.log(`library ${info().library}`);
   const device = openPty();
-  const port = openSerial(device.path, { baudRate: 250000 });
+  const port = openSerial(device.path, { baudRate: 115200 });
   fd.write(device.master, new TextEncoder().encode("ping"));
   const buf = new Uint8Array(16);
   return port.read(buf, 0, buf.length).then(async (n) => {
