@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import { coreScaling, echoScaling, timerScaling } from "./cases_scaling.ts";
 
 /** How a case's variants are run. */
@@ -168,6 +169,11 @@ export function allCases(tools: Tools): CaseDef[] {
     argv: tsRunner(tools, c, "curl.ts", [tools.build, variant, ...curlArgs(c)]),
   });
   const pqN = [1_000, 50] as const;
+  // serial: LINES, ROUND_TRIPS, IDLE_MS (full / quick).
+  const serialArgs = (c: Ctx) => c.quick ? [2_000, 50, 100] : [100_000, 2_000, 2_000];
+  // The reference binding runs under the system's Node (20 here), where
+  // @serialport/bindings-cpp's prebuilt addon loads; Node 26 otherwise.
+  const systemNode = existsSync("/usr/bin/node") ? "/usr/bin/node" : tools.node;
 
   return [
     {
@@ -716,6 +722,72 @@ export function allCases(tools: Tools): CaseDef[] {
         ]),
       ],
       checks: [],
+      runs: 2,
+    },
+    {
+      id: "serial",
+      title: "Serial: SerialPortStream + ReadlineParser over a pty with an echo device",
+      what: (c) => {
+        const [lines, rts, ms] = serialArgs(c);
+        return `${lines} lines of 39 bytes out and back, every line checked; ${rts} single-line round trips; CPU over ${ms} ms with nothing open (the runtime's floor), then with the port open and quiet`;
+      },
+      metrics: [
+        { key: "lines_per_s", label: "lines", unit: "lines/s", higherIsBetter: true },
+        us,
+        {
+          key: "cpu_pct",
+          label: "idle CPU, port open",
+          unit: "% of a core",
+          higherIsBetter: false,
+        },
+        {
+          key: "floor_pct",
+          label: "idle CPU, nothing open",
+          unit: "% of a core",
+          higherIsBetter: false,
+        },
+      ],
+      variants: [
+        {
+          id: "evloop",
+          label: "evloop SerialPortBinding",
+          job: (c) => ({
+            argv: tsRunner(tools, c, "serial.mjs", ["evloop", tools.build, ...serialArgs(c)]),
+          }),
+        },
+        {
+          id: "cpp",
+          label: "@serialport/bindings-cpp 13, system Node",
+          job: (c) => ({
+            argv: [
+              systemNode,
+              "bench/cases/serial.mjs",
+              "bindings-cpp",
+              tools.build,
+              ...serialArgs(c).map(String),
+            ],
+          }),
+        },
+      ],
+      ratios: [
+        {
+          label: "lines/s evloop / bindings-cpp",
+          num: ["evloop", "lines_per_s"],
+          den: ["cpp", "lines_per_s"],
+        },
+        {
+          label: "round trip evloop / bindings-cpp",
+          num: ["evloop", "us_per_rt"],
+          den: ["cpp", "us_per_rt"],
+        },
+      ],
+      checks: [
+        {
+          label: "evloop idle CPU, port open",
+          ref: ["evloop", "cpu_pct"],
+          target: { op: "<=", limit: 0.5 },
+        },
+      ],
       runs: 2,
     },
   ];

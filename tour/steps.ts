@@ -64,7 +64,7 @@ function byKind(items: { kind: string; name: string }[]): string {
 const serial: Step = {
   name: "serial",
   title: 'a "serial device" on a pty answers commands',
-  unavailable: () => Promise.resolve(linuxOnly("the pty set-up (libc.so.6)")),
+  unavailable: () => Promise.resolve(linuxOnly("the hang-up it checks (a master reads EIO)")),
   async run({ mode, say }) {
     const { runSerial } = await import("../examples/serial_pty.ts");
     const r = await runSerial(2000, { mode, log: say });
