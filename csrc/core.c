@@ -8,7 +8,7 @@
 
 #include "internal.h"
 
-int32_t el_abi_version(void) { return 6; }
+int32_t el_abi_version(void) { return 7; }
 
 double now_ms(void) {
   struct timespec ts;

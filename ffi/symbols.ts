@@ -20,7 +20,7 @@ export interface SymbolSpec {
  * The `el_abi_version()` these bindings are written for (csrc/core.c):
  * the loader refuses a library that answers another.
  */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** Every exported `el_*` function, with the C signature beside each type. */
 export const symbols = {
@@ -315,6 +315,25 @@ export const symbols = {
       "i32", // int32_t signo
     ],
     result: "f64", // el_now_ms() of the latest arrival, or -1
+  },
+  el_inotify_init: {
+    parameters: [],
+    result: "i32", // the inotify fd (non-blocking, close-on-exec), or -errno
+  },
+  el_inotify_add_watch: {
+    parameters: [
+      "i32", // int32_t fd: from el_inotify_init
+      "buffer", // const char *path: NUL-terminated
+      "u32", // uint32_t mask: IN_* bits
+    ],
+    result: "i32", // the watch descriptor, or -errno
+  },
+  el_inotify_rm_watch: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t wd
+    ],
+    result: "i32", // 0, or -errno
   },
 } as const satisfies Record<string, SymbolSpec>;
 
