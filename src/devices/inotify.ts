@@ -117,7 +117,9 @@ class PathWatch implements InotifyWatch {
   #loop: LoopSurface;
   #window: number;
   #buf = new Uint8Array(READ_SIZE);
+  /** Events in the kernel's order, from `#head` on. */
   #slots: Slot[] = [];
+  #head = 0;
   /** IN_IGNORED was read: no record follows it. */
   #drained = false;
   #closed = false;
@@ -169,22 +171,26 @@ class PathWatch implements InotifyWatch {
   async #pull(): Promise<IteratorResult<InotifyEvent>> {
     for (;;) {
       if (this.#closed) return this.#ended();
-      const head = this.#slots[0];
+      const head = this.#slots[this.#head];
       if (head?.event !== undefined) {
-        this.#slots.shift();
+        this.#take();
         // The watch's last record: nothing can follow, so the fd goes now.
         if (head.event.mask & InotifyMask.IGNORED) this.#close(undefined);
         return { done: false, value: head.event };
       }
-      if (this.#drained) {
-        this.#unpair(head!);
-        continue;
-      }
-      if (this.#read()) continue;
-      if (head !== undefined && performance.now() >= head.deadline) {
+      if (head !== undefined && this.#drained) {
         this.#unpair(head);
         continue;
       }
+      // A held MOVED_FROM past its window gets one more read to find its
+      // MOVED_TO (a slow reader finds both queued), then goes alone.
+      const late = head !== undefined && performance.now() >= head.deadline;
+      const read = this.#read();
+      if (late) {
+        if (head.event === undefined) this.#unpair(head);
+        continue;
+      }
+      if (read) continue;
       // Nothing to read yet: wait for the fd (and for a held MOVED_FROM,
       // no longer than its window).
       const timeout = head === undefined
@@ -201,6 +207,15 @@ class PathWatch implements InotifyWatch {
         this.#close(undefined);
         throw error;
       }
+    }
+  }
+
+  /** Drops the delivered head slot. */
+  #take(): void {
+    this.#slots[this.#head++] = undefined as unknown as Slot;
+    if (this.#head === this.#slots.length) {
+      this.#slots.length = 0;
+      this.#head = 0;
     }
   }
 
@@ -234,7 +249,10 @@ class PathWatch implements InotifyWatch {
       return;
     }
     if (record.mask & InotifyMask.MOVED_TO) {
-      const slot = this.#slots.find((s) => s.from?.cookie === record.cookie);
+      // Its MOVED_FROM is almost always the latest slot: search back.
+      const slot = this.#slots.findLast((s, i) =>
+        i >= this.#head && s.from?.cookie === record.cookie
+      );
       if (slot !== undefined) {
         slot.event = renameEvent(slot.from!, record);
         slot.from = undefined;
@@ -257,6 +275,7 @@ class PathWatch implements InotifyWatch {
     this.#reason = reason;
     this.#unsubscribe();
     this.#slots.length = 0;
+    this.#head = 0;
     this.#wake.abort();
     const fd = this.#fd;
     this.#fd = -1;
@@ -347,13 +366,14 @@ export function watchPath(path: string, mask: number, options: WatchPathOptions)
   return watch;
 }
 
-/** Checks a mask: a uint32 with an event bit and only bits `watchPath` takes. */
+/** Checks a mask: 32 bits (signed or not) with an event bit and only bits `watchPath` takes. */
 function checkMask(mask: unknown, action: string): asserts mask is number {
   if (typeof mask !== "number") {
     throw new TypeError(`${action}: mask must be a number, got ${describe(mask)}`);
   }
-  if (!Number.isInteger(mask) || mask < 0 || mask > 0xffffffff) {
-    throw new RangeError(`${action}: mask must be an unsigned 32-bit integer, got ${mask}`);
+  // Signed too: `|` with ONESHOT (bit 31) gives a negative number.
+  if (!Number.isInteger(mask) || mask < -0x80000000 || mask > 0xffffffff) {
+    throw new RangeError(`${action}: mask must be a 32-bit integer, got ${mask}`);
   }
   if ((mask & InotifyMask.ALL_EVENTS) === 0) {
     throw new RangeError(
