@@ -1,7 +1,7 @@
 // watchPath(): an inotify watch as an async iterator of typed events, on
 // each loop API and mode; renames paired by cookie, the end at IN_IGNORED,
 // the fd closed however the iteration ends, and bad input refused.
-import { EventLoop, SystemError } from "@evloop/evloop";
+import { EventLoop, IOLoop, SystemError } from "@evloop/evloop";
 import {
   type InotifyEvent,
   InotifyMask,
@@ -371,6 +371,28 @@ test("watchPath() refuses bad input with errors that name the path, and opens no
   }
   assertEquals(inotifyFds(), before);
   loop.destroy();
+  assertThrows(
+    () => watchPath(dir, M.CREATE, { loop }),
+    Error,
+    `Cannot watch "${dir}": the loop is closed`,
+  );
+  assertEquals(inotifyFds(), before);
+  rmSync(dir, { recursive: true });
+});
+
+test("watchPath(): the loop closing under a waiting next() rejects it and closes the fd", async () => {
+  const dir = tempDir();
+  const before = inotifyFds();
+  const loop = new IOLoop();
+  const running = loop.start();
+  const watch = watchPath(dir, M.CREATE, { loop });
+  const pending = watch.next();
+  loop.addCallback(() => loop.close());
+  await assertRejects(() => pending, Error, "the loop was closed");
+  await running;
+  assertEquals(watch.fd, -1);
+  assertEquals(inotifyFds(), before);
+  assertEquals(await watch.next(), { done: true, value: undefined });
   rmSync(dir, { recursive: true });
 });
 

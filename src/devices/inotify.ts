@@ -329,6 +329,7 @@ class PathWatch implements InotifyWatch {
  * a number, or the options are not `{ loop }` with an EventLoop or IOLoop.
  * @throws {RangeError} For a mask with no event bit, or a bit
  * `watchPath` does not take, or a bad `renameWindowMs`.
+ * @throws {Error} If the loop is closed.
  * @throws {SystemError} Naming the path: ENOENT, EACCES, ENOTDIR (with
  * `ONLYDIR`), ENOSPC (the per-user watch limit), EMFILE (the per-user
  * inotify limit), ENOSYS (not Linux).
@@ -354,6 +355,9 @@ export function watchPath(path: string, mask: number, options: WatchPathOptions)
     );
   }
   if (signal?.aborted) throw signal.reason;
+  // A closed loop refuses before an fd is opened (and a loop that is not
+  // running says so once, a second later, as every wait does).
+  loop._core.checkUsable(action);
   const fd = lib.el_inotify_init();
   if (fd < 0) throw inotifyError(-fd, "inotify_init1", action);
   const wd = lib.el_inotify_add_watch(fd, new TextEncoder().encode(`${path}\0`), mask >>> 0);
