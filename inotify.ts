@@ -40,6 +40,7 @@
 export { type InotifyWatch, watchPath, type WatchPathOptions } from "./src/devices/inotify.ts";
 export {
   type InotifyEvent,
+  type InotifyEventBase,
   type InotifyKind,
   inotifyKinds,
   InotifyMask,

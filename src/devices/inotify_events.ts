@@ -23,7 +23,7 @@
  * assertEquals(mask, 0x3c0);
  * ```
  */
-export const InotifyMask = Object.freeze({
+export const InotifyMask = {
   /** A file was read. */
   ACCESS: 0x1,
   /** A file was written (or truncated). */
@@ -70,7 +70,7 @@ export const InotifyMask = Object.freeze({
   ONESHOT: 0x80000000,
   /** Set by the kernel: the entry named is a directory. */
   ISDIR: 0x40000000,
-});
+} as const;
 
 /** The bits a mask given to `watchPath()` may hold: events and flags. */
 export const WATCH_BITS = InotifyMask.ALL_EVENTS | InotifyMask.ONLYDIR |
@@ -142,7 +142,7 @@ export interface InotifyRecord {
 }
 
 /** What every event has, whether one record or a rename pair. */
-interface InotifyEventBase {
+export interface InotifyEventBase {
   /** The watch descriptor (-1 for an `overflow`). */
   wd: number;
   /**
