@@ -22,9 +22,12 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openFds, test } from "./_harness.ts";
+import process from "node:process";
+import { libraryPath } from "../ffi/load.ts";
+import { openFds, scriptCommand, test } from "./_harness.ts";
 import { eachLoop } from "./_loops.ts";
 
 const M = InotifyMask;
@@ -458,4 +461,31 @@ test("parseInotifyRecords reads back-to-back records and refuses a record cut sh
   assertThrows(() => parseInotifyRecords(buf, 40), RangeError, "a header cut at byte 32 of 40");
   assertThrows(() => parseInotifyRecords(buf, 24), RangeError, "a record of 16 name bytes cut");
   assertThrows(() => parseInotifyRecords(buf, 65), RangeError, "n must be 0..64");
+});
+
+test("watchPath() where the system has no inotify (the shim's inotify_none.c): ENOSYS, clearly", () => {
+  const noInotify = libraryPath.replace(/libevloop\.(so|dylib)$/, "libevloop_no_inotify.$1");
+  const [command, args] = scriptCommand(
+    new URL("./_inotify_enosys_child.ts", import.meta.url).pathname,
+  );
+  const r = spawnSync(command, args, {
+    encoding: "utf8",
+    env: { ...process.env, EVLOOP_LIB: noInotify },
+    timeout: 60_000,
+  });
+  assertEquals(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assertEquals(got.library, noInotify);
+  assertEquals([got.threw, got.name, got.code, got.syscall], [
+    true,
+    "SystemError",
+    "ENOSYS",
+    "inotify_init1",
+  ]);
+  assertEquals(
+    got.message,
+    `Cannot watch "${tmpdir()}": inotify is Linux's; this system has none ` +
+      "(on macOS and the BSDs, kqueue's EVFILT_VNODE) (ENOSYS)",
+  );
+  assertEquals(got.fds, []);
 });
