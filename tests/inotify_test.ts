@@ -134,6 +134,55 @@ test("watchPath() delivers a rename out of the directory unpaired, in order, and
   rmSync(away, { recursive: true });
 });
 
+test("watchPath() pairs a directory's rename (isDir) and answers next() calls made at once in order", async () => {
+  const dir = tempDir();
+  mkdirSync(join(dir, "old"));
+  using loop = new EventLoop();
+  const watch = watchPath(dir, M.MOVE | M.CREATE, { loop });
+  const running = loop.run();
+  // Asked before anything happened: each waits its turn.
+  const pending = [watch.next(), watch.next(), watch.next()];
+  renameSync(join(dir, "old"), join(dir, "new"));
+  writeFileSync(join(dir, "f1"), "");
+  writeFileSync(join(dir, "f2"), "");
+  const got = (await Promise.all(pending)).map((r) => r.value as InotifyEvent);
+  await watch.return();
+  await running;
+  assertEquals(got.map(show), ["rename old new", "create f1", "create f2"]);
+  assertEquals(got.map((e) => e.isDir), [true, false, false]);
+  assertEquals(got[0].mask, (M.MOVED_FROM | M.MOVED_TO | M.ISDIR) >>> 0);
+  rmSync(dir, { recursive: true });
+});
+
+test("watchPath() pairs a rename whose two records fall in two reads (3,000 renames queued)", async () => {
+  const dir = tempDir();
+  const away = tempDir();
+  const n = 3000;
+  const name = (prefix: string, i: number) => `${prefix}${String(i).padStart(4, "0")}`;
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, name("a", i)), "");
+  writeFileSync(join(away, "x0000"), "");
+  using loop = new EventLoop();
+  const watch = watchPath(dir, M.MOVE, { loop });
+  const running = loop.run();
+  // One lone MOVED_TO first: with names of 5 bytes every record is 32
+  // bytes, a 64 KiB read holds 2,048 of them, and so each read ends with
+  // a MOVED_FROM whose MOVED_TO comes in the next.
+  renameSync(join(away, "x0000"), join(dir, "x0000"));
+  for (let i = 0; i < n; i++) renameSync(join(dir, name("a", i)), join(dir, name("b", i)));
+  const got: string[] = [];
+  for await (const event of watch) {
+    got.push(show(event));
+    if (got.length === n + 1) break;
+  }
+  await running;
+  assertEquals(got[0], "movedTo x0000");
+  for (let i = 0; i < n; i++) {
+    assertEquals(got[i + 1], `rename ${name("a", i)} ${name("b", i)}`);
+  }
+  rmSync(dir, { recursive: true });
+  rmSync(away, { recursive: true });
+});
+
 test("watchPath() holds a lone MOVED_FROM no longer than renameWindowMs when nothing follows", async () => {
   const dir = tempDir();
   const away = tempDir();
