@@ -129,6 +129,8 @@ class PathWatch implements InotifyWatch {
   #wake = new AbortController();
   /** next() calls run one after another. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** next() calls in #queue. */
+  #pulling = 0;
   #unsubscribe: () => void = () => {};
 
   constructor(loop: LoopSurface, fd: number, wd: number, path: string, window: number) {
@@ -148,7 +150,14 @@ class PathWatch implements InotifyWatch {
   }
 
   next(): Promise<IteratorResult<InotifyEvent>> {
-    const result = this.#queue.then(() => this.#pull());
+    // The common case: nothing in flight and an event ready (a read
+    // brings many): no promise chain.
+    if (this.#pulling === 0 && !this.#closed) {
+      const event = this.#slots[this.#head]?.event;
+      if (event !== undefined) return Promise.resolve(this.#deliver(event));
+    }
+    this.#pulling++;
+    const result = this.#queue.then(() => this.#pull()).finally(() => this.#pulling--);
     this.#queue = result.catch(() => {});
     return result;
   }
@@ -172,12 +181,7 @@ class PathWatch implements InotifyWatch {
     for (;;) {
       if (this.#closed) return this.#ended();
       const head = this.#slots[this.#head];
-      if (head?.event !== undefined) {
-        this.#take();
-        // The watch's last record: nothing can follow, so the fd goes now.
-        if (head.event.mask & InotifyMask.IGNORED) this.#close(undefined);
-        return { done: false, value: head.event };
-      }
+      if (head?.event !== undefined) return this.#deliver(head.event);
       if (head !== undefined && this.#drained) {
         this.#unpair(head);
         continue;
@@ -208,6 +212,14 @@ class PathWatch implements InotifyWatch {
         throw error;
       }
     }
+  }
+
+  /** Takes the head slot's event. */
+  #deliver(event: InotifyEvent): IteratorResult<InotifyEvent> {
+    this.#take();
+    // The watch's last record: nothing can follow, so the fd goes now.
+    if (event.mask & InotifyMask.IGNORED) this.#close(undefined);
+    return { done: false, value: event };
   }
 
   /** Drops the delivered head slot. */
