@@ -56,6 +56,17 @@ export interface WatchPathOptions {
  */
 const READ_SIZE = Math.max(65536, 4096 + RECORD_HEADER + NAME_MAX + 1);
 
+let buffer: Uint8Array | undefined;
+
+/**
+ * The buffer every watch of this thread reads into: a read is parsed at
+ * once, before anything else runs, so one is enough (and a thousand
+ * watches do not hold 64 MiB).
+ */
+function readBuffer(): Uint8Array {
+  return buffer ??= new Uint8Array(READ_SIZE);
+}
+
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
 /** A place in the delivery order: an event, or a `MOVED_FROM` waiting for its pair. */
@@ -116,7 +127,6 @@ class PathWatch implements InotifyWatch {
   #fd: number;
   #loop: LoopSurface;
   #window: number;
-  #buf = new Uint8Array(READ_SIZE);
   /** Events in the kernel's order, from `#head` on. */
   #slots: Slot[] = [];
   #head = 0;
@@ -243,13 +253,13 @@ class PathWatch implements InotifyWatch {
   #read(): boolean {
     let n: number | null;
     try {
-      n = fdio.read(this.#fd, this.#buf);
+      n = fdio.read(this.#fd, readBuffer());
     } catch (error) {
       this.#close(undefined);
       throw error;
     }
     if (n === null || n === 0) return false;
-    for (const record of parseInotifyRecords(this.#buf, n)) this.#add(record);
+    for (const record of parseInotifyRecords(readBuffer(), n)) this.#add(record);
     return true;
   }
 
@@ -414,6 +424,15 @@ function inotifyError(errno: number, syscall: string, action: string): SystemErr
       syscall,
       action,
       "inotify is Linux's; this system has none (on macOS and the BSDs, kqueue's EVFILT_VNODE)",
+    );
+  }
+  if (errno === Errno.EMFILE && syscall === "inotify_init1") {
+    return new SystemError(
+      errno,
+      syscall,
+      action,
+      "too many inotify instances for this user (fs.inotify.max_user_instances; each " +
+        "watchPath is one), or too many open fds in this process",
     );
   }
   if (errno === Errno.ENOSPC && syscall === "inotify_add_watch") {
