@@ -10,6 +10,7 @@ import {
 } from "@evloop/evloop/inotify";
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import {
+  chmodSync,
   closeSync,
   mkdirSync,
   mkdtempSync,
@@ -512,18 +513,29 @@ test("parseInotifyRecords reads back-to-back records and refuses a record cut sh
   assertThrows(() => parseInotifyRecords(buf, 65), RangeError, "n must be 0..64");
 });
 
-test("watchPath() where the system has no inotify (the shim's inotify_none.c): ENOSYS, clearly", () => {
-  const noInotify = libraryPath.replace(/libevloop\.(so|dylib)$/, "libevloop_no_inotify.$1");
+/** Runs tests/_inotify_watch_child.ts on `path`; returns what it printed. */
+function watchInChild(
+  path: string,
+  env: Record<string, string> = {},
+  prefix: string[] = [],
+): Record<string, unknown> {
   const [command, args] = scriptCommand(
-    new URL("./_inotify_enosys_child.ts", import.meta.url).pathname,
+    new URL("./_inotify_watch_child.ts", import.meta.url).pathname,
+    path,
   );
-  const r = spawnSync(command, args, {
+  const argv = [...prefix, command, ...args];
+  const r = spawnSync(argv[0], argv.slice(1), {
     encoding: "utf8",
-    env: { ...process.env, EVLOOP_LIB: noInotify },
+    env: { ...process.env, ...env },
     timeout: 60_000,
   });
   assertEquals(r.status, 0, r.stderr);
-  const got = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!);
+}
+
+test("watchPath() where the system has no inotify (the shim's inotify_none.c): ENOSYS, clearly", () => {
+  const noInotify = libraryPath.replace(/libevloop\.(so|dylib)$/, "libevloop_no_inotify.$1");
+  const got = watchInChild(tmpdir(), { EVLOOP_LIB: noInotify });
   assertEquals(got.library, noInotify);
   assertEquals([got.threw, got.name, got.code, got.syscall], [
     true,
@@ -537,4 +549,56 @@ test("watchPath() where the system has no inotify (the shim's inotify_none.c): E
       "(on macOS and the BSDs, kqueue's EVFILT_VNODE) (ENOSYS)",
   );
   assertEquals(got.fds, []);
+});
+
+test("watchPath() on a directory it may not read: EACCES naming the path, no fd left", () => {
+  const dir = tempDir();
+  const locked = join(dir, "locked");
+  const before = inotifyFds();
+  mkdirSync(locked);
+  chmodSync(locked, 0o000);
+  chmodSync(dir, 0o755);
+  try {
+    // Root reads everything: as root, the watch is made by a child that
+    // runs as nobody (setpriv), the way a user's process would meet it.
+    const root = process.getuid?.() === 0;
+    const got = root
+      ? watchInChild(locked, { HOME: tmpdir() }, [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+      ])
+      : (() => {
+        const loop = new EventLoop();
+        try {
+          watchPath(locked, M.CREATE, { loop });
+          return { threw: false };
+        } catch (error) {
+          const e = error as SystemError;
+          const fds = inotifyFds().filter((f) => !before.includes(f));
+          return {
+            threw: true,
+            name: e.name,
+            code: e.code,
+            syscall: e.syscall,
+            message: e.message,
+            fds,
+          };
+        } finally {
+          loop.destroy();
+        }
+      })();
+    assertEquals([got.threw, got.name, got.code, got.syscall], [
+      true,
+      "SystemError",
+      "EACCES",
+      "inotify_add_watch",
+    ]);
+    assertEquals(got.message, `Cannot watch "${locked}": Permission denied (EACCES)`);
+    assertEquals(got.fds, []);
+  } finally {
+    chmodSync(locked, 0o755);
+    rmSync(dir, { recursive: true });
+  }
 });
