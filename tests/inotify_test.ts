@@ -602,3 +602,20 @@ test("watchPath() on a directory it may not read: EACCES naming the path, no fd 
     rmSync(dir, { recursive: true });
   }
 });
+
+test("watchPath() ends when its filesystem is unmounted: unmount, then ignored", () => {
+  // A mount namespace of its own, so nothing is mounted where others see
+  // it: `unshare -m`, as root.
+  if (process.getuid?.() !== 0) {
+    console.log("skipped: not root (the test mounts a tmpfs in a mount namespace of its own)");
+    return;
+  }
+  const [command, args] = scriptCommand(
+    new URL("./_inotify_unmount_child.ts", import.meta.url).pathname,
+  );
+  const r = spawnSync("unshare", ["-m", command, ...args], { encoding: "utf8", timeout: 60_000 });
+  assertEquals(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assertEquals(got.events, [`unmount:${got.wd}`, `ignored:${got.wd}`]);
+  assertEquals(got.fd, -1);
+});
