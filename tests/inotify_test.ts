@@ -433,7 +433,7 @@ test("watchPath() refuses bad input with errors that name the path, and opens no
   rmSync(dir, { recursive: true });
 });
 
-test("watchPath(): the loop closing under a waiting next() rejects it and closes the fd", async () => {
+test("watchPath(): the loop closing ends the watch: the fd closed, next() rejects once", async () => {
   const dir = tempDir();
   const before = inotifyFds();
   const loop = new IOLoop();
@@ -441,11 +441,19 @@ test("watchPath(): the loop closing under a waiting next() rejects it and closes
   const watch = watchPath(dir, M.CREATE, { loop });
   const pending = watch.next();
   loop.addCallback(() => loop.close());
-  await assertRejects(() => pending, Error, "the loop was closed");
+  await assertRejects(() => pending, Error, `Cannot watch "${dir}": the loop was closed`);
   await running;
   assertEquals(watch.fd, -1);
   assertEquals(inotifyFds(), before);
   assertEquals(await watch.next(), { done: true, value: undefined });
+  // Closed with no next() waiting: the fd goes at once, the first next() rejects.
+  const other = new EventLoop();
+  const idle = watchPath(dir, M.CREATE, { loop: other });
+  other.destroy();
+  assertEquals(idle.fd, -1);
+  assertEquals(inotifyFds(), before);
+  await assertRejects(() => idle.next(), Error, "the loop was closed");
+  assertEquals(await idle.next(), { done: true, value: undefined });
   rmSync(dir, { recursive: true });
 });
 

@@ -155,8 +155,16 @@ class PathWatch implements InotifyWatch {
     return this.#fd;
   }
 
+  /** Ends the watch on an abort of `signal`, and when the loop closes. */
   listen(signal: AbortSignal | undefined): void {
-    this.#unsubscribe = onAbort(signal, (reason) => this.#close(reason));
+    const offAbort = onAbort(signal, (reason) => this.#close(reason));
+    const offClose = this.#loop._core.onClose(() =>
+      this.#close(new Error(`Cannot watch ${JSON.stringify(this.path)}: the loop was closed`))
+    );
+    this.#unsubscribe = () => {
+      offAbort();
+      offClose();
+    };
   }
 
   next(): Promise<IteratorResult<InotifyEvent>> {
@@ -251,15 +259,16 @@ class PathWatch implements InotifyWatch {
 
   /** Reads what the kernel has queued into slots; false if nothing was. */
   #read(): boolean {
-    let n: number | null;
+    let records: InotifyRecord[];
     try {
-      n = fdio.read(this.#fd, readBuffer());
+      const n = fdio.read(this.#fd, readBuffer());
+      if (n === null || n === 0) return false;
+      records = parseInotifyRecords(readBuffer(), n);
     } catch (error) {
       this.#close(undefined);
       throw error;
     }
-    if (n === null || n === 0) return false;
-    for (const record of parseInotifyRecords(readBuffer(), n)) this.#add(record);
+    for (const record of records) this.#add(record);
     return true;
   }
 
