@@ -56,7 +56,8 @@ extern "C" {
 /* ABI version (bumped on any incompatible change; 2: the waker gets the
  * park's result; 3: el_tcp_listen takes flags; 4: el_signal_last_arrival;
  * 6: el_node_park, el_node_detach and the N-API module entry points;
- * 7: the el_tty_* functions). */
+ * 7: the el_tty_* functions, el_inotify_init, el_inotify_add_watch and
+ * el_inotify_rm_watch). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -403,6 +404,25 @@ int32_t el_tty_lock(int32_t fd, int32_t on);
  * TIOCSSERIAL (Linux serial drivers); -ENOTTY or -EINVAL where the driver
  * has no such setting (a pty, a USB CDC-ACM port), -ENOTSUP off Linux. */
 int32_t el_tty_low_latency(int32_t fd, int32_t on);
+/* ---- inotify_linux.c (inotify_none.c elsewhere): inotify(7) ------------ */
+
+/* inotify_init1(IN_NONBLOCK | IN_CLOEXEC): returns the inotify fd, or
+ * -errno (-EMFILE at the per-user instance limit); -ENOSYS where the
+ * system has no inotify (every function here, outside Linux). The fd's
+ * records are read with el_fd_read (struct inotify_event, back to back; a
+ * buffer too small for the next record gives -EINVAL) and it is closed
+ * with el_fd_close. */
+int32_t el_inotify_init(void);
+/* inotify_add_watch(2): watches `path` (NUL-terminated) for the IN_* bits
+ * of `mask`; returns the watch descriptor (the same one again for a path
+ * already watched through this fd), or -errno (-ENOENT, -EACCES,
+ * -ENOTDIR with IN_ONLYDIR, -EINVAL for a mask without an event bit,
+ * -ENOSPC at the per-user watch limit). */
+int32_t el_inotify_add_watch(int32_t fd, const char *path, uint32_t mask);
+/* inotify_rm_watch(2): removes watch `wd` of inotify fd `fd` (the kernel
+ * then queues its IN_IGNORED); returns 0, or -EINVAL for a wd that is not
+ * watched (already removed, or its file gone). */
+int32_t el_inotify_rm_watch(int32_t fd, int32_t wd);
 
 #pragma GCC visibility pop
 

@@ -392,6 +392,24 @@ export const symbols = {
       "i32", // int32_t on
     ],
     result: "i32", // 0, -ENOTTY/-EINVAL without such a setting, -ENOTSUP
+  el_inotify_init: {
+    parameters: [],
+    result: "i32", // the inotify fd (non-blocking, close-on-exec), or -errno
+  },
+  el_inotify_add_watch: {
+    parameters: [
+      "i32", // int32_t fd: from el_inotify_init
+      "buffer", // const char *path: NUL-terminated
+      "u32", // uint32_t mask: IN_* bits
+    ],
+    result: "i32", // the watch descriptor, or -errno
+  },
+  el_inotify_rm_watch: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t wd
+    ],
+    result: "i32", // 0, or -errno
   },
 } as const satisfies Record<string, SymbolSpec>;
 

@@ -194,7 +194,7 @@ function serveSources() {
   const types = { ".ts": "application/typescript", ".js": "text/javascript" };
   const server = createServer((req, res) => {
     const path = join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
-    const allowed = ["mod.ts", "serial.ts", "src/", "ffi/"].some((p) =>
+    const allowed = ["mod.ts", "serial.ts", "inotify.ts", "src/", "ffi/"].some((p) =>
       path.startsWith(join(root, p))
     );
     if (!allowed || !existsSync(path)) {
