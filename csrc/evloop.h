@@ -404,6 +404,7 @@ int32_t el_tty_lock(int32_t fd, int32_t on);
  * TIOCSSERIAL (Linux serial drivers); -ENOTTY or -EINVAL where the driver
  * has no such setting (a pty, a USB CDC-ACM port), -ENOTSUP off Linux. */
 int32_t el_tty_low_latency(int32_t fd, int32_t on);
+
 /* ---- inotify_linux.c (inotify_none.c elsewhere): inotify(7) ------------ */
 
 /* inotify_init1(IN_NONBLOCK | IN_CLOEXEC): returns the inotify fd, or

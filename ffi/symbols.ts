@@ -392,6 +392,7 @@ export const symbols = {
       "i32", // int32_t on
     ],
     result: "i32", // 0, -ENOTTY/-EINVAL without such a setting, -ENOTSUP
+  },
   el_inotify_init: {
     parameters: [],
     result: "i32", // the inotify fd (non-blocking, close-on-exec), or -errno
