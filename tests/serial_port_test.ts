@@ -14,7 +14,8 @@ import {
 import { DEFAULT_SETTINGS } from "../src/devices/serial_options.ts";
 import process from "node:process";
 import { EventLoop } from "../mod.ts";
-import { runNative, test } from "./_harness.ts";
+import { runNative, scriptCommand, test } from "./_harness.ts";
+import { spawnSync } from "node:child_process";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -375,4 +376,12 @@ test("SerialPort.drain: polls the output queue until it is empty (TIOCOUTQ is SI
   assert(drained);
   await port.close();
   fd.close(b);
+});
+
+test("the device loop: a program whose last port is closed exits by itself", () => {
+  const [cmd, args] = scriptCommand(new URL("./fixtures/serial_exit.ts", import.meta.url).pathname);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
+  assertEquals(r.signal, null, "it was still running after 30 s");
+  assertEquals(r.status, 0, r.stderr);
+  assertEquals(r.stdout, "read 3 bytes\nclosed\n");
 });
