@@ -385,3 +385,49 @@ test("the device loop: a program whose last port is closed exits by itself", () 
   assertEquals(r.status, 0, r.stderr);
   assertEquals(r.stdout, "read 3 bytes\nclosed\n");
 });
+
+test("SerialPort streams: 10,000 lines each way at once, every byte checked", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 115200 });
+  const loop = port.loop; // the device loop: the master waits on it too
+  const lines = Array.from({ length: 10_000 }, (_, i) => `line ${i} ${"x".repeat(i % 37)}`);
+  const payload = text(lines.map((l) => `${l}\n`).join(""));
+  // Port -> master, through the writable.
+  const writer = port.writable.getWriter();
+  const sending = writer.write(payload).then(() => writer.releaseLock());
+  // Master -> port, the master's writes waiting for writability.
+  const feeding = (async () => {
+    let off = 0;
+    while (off < payload.length) {
+      const n = fd.write(pty.master, payload.subarray(off, off + 4096));
+      if (n === null) await loop.writable(pty.master);
+      else off += n;
+    }
+  })();
+  // The master reads what the port sent; the port reads lines.
+  const draining = (async () => {
+    const got = new Uint8Array(payload.length);
+    let n = 0;
+    while (n < got.length) {
+      const r = fd.read(pty.master, got.subarray(n));
+      if (r === null) await loop.readable(pty.master);
+      else n += r;
+    }
+    return got;
+  })();
+  const received: string[] = [];
+  let rest = "";
+  const reader = port.readable.pipeThrough(new TextDecoderStream()).getReader();
+  while (received.length < lines.length) {
+    const { value } = await reader.read();
+    const parts = (rest + value).split("\n");
+    rest = parts.pop()!;
+    received.push(...parts);
+  }
+  await reader.cancel();
+  await Promise.all([sending, feeding]);
+  assertEquals(await draining, payload);
+  assertEquals(received, lines);
+  assertEquals(rest, "");
+  fd.close(pty.master);
+});
