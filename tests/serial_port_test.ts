@@ -417,10 +417,11 @@ test("SerialPort streams: 10,000 lines each way at once, every byte checked", as
   })();
   const received: string[] = [];
   let rest = "";
-  const reader = port.readable.pipeThrough(new TextDecoderStream()).getReader();
+  const decoder = new TextDecoder();
+  const reader = port.readable.getReader();
   while (received.length < lines.length) {
     const { value } = await reader.read();
-    const parts = (rest + value).split("\n");
+    const parts = (rest + decoder.decode(value, { stream: true })).split("\n");
     rest = parts.pop()!;
     received.push(...parts);
   }
