@@ -39,10 +39,11 @@ int32_t el_tty_openpt(char *path, int32_t len) {
   if (err == 0 && (grantpt(fd) != 0 || unlockpt(fd) != 0))
     err = -errno;
   if (err == 0) {
-    /* ptsname_r returns the error number itself. */
+    /* glibc's ptsname_r returns the error number itself, macOS's -1 with
+     * errno set. */
     int r = ptsname_r(fd, path, (size_t)len);
     if (r != 0)
-      err = r == ERANGE ? -ERANGE : -r;
+      err = r > 0 ? -r : -errno;
   }
   if (err != 0) {
     close(fd);

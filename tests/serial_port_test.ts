@@ -14,7 +14,8 @@ import {
 import { DEFAULT_SETTINGS } from "../src/devices/serial_options.ts";
 import process from "node:process";
 import { EventLoop } from "../mod.ts";
-import { runNative, test } from "./_harness.ts";
+import { runNative, scriptCommand, test } from "./_harness.ts";
+import { spawnSync } from "node:child_process";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -145,10 +146,18 @@ test("SerialPort.readable: data, then the hang-up ends it with an error, not a h
 test("SerialPort.get/set: a pty has no modem lines (ENOTTY); lowLatency, cts, dsr are ignored", async () => {
   const pty = openPty();
   await using port = openSerial(pty.path, { baudRate: 9600 });
-  const get = throws(() => port.get(), `Cannot read the modem lines of serial port ${pty.path}`);
-  assertEquals(get.code, "ENOTTY");
+  const get = throws(() => port.get(), "");
+  assertEquals(
+    get.message,
+    `Cannot read the modem lines of serial port ${pty.path}: the device has no modem lines (a pseudo-terminal has none) (ENOTTY)`,
+  );
+  assertEquals([get.code, get.syscall], ["ENOTTY", "ioctl TIOCMGET"]);
   for (const flags of [{ dtr: true }, { rts: false }, { dtr: false, brk: true }]) {
-    const set = throws(() => port.set(flags), "not a terminal");
+    const set = throws(() => port.set(flags), "");
+    assertEquals(
+      set.message,
+      `Cannot set the modem lines of serial port ${pty.path}: the device has no modem lines (a pseudo-terminal has none) (ENOTTY)`,
+    );
     assertEquals(set.code, "ENOTTY");
   }
   // Linux takes a break on a tty whose driver has none (a pty) and does nothing.
@@ -375,4 +384,59 @@ test("SerialPort.drain: polls the output queue until it is empty (TIOCOUTQ is SI
   assert(drained);
   await port.close();
   fd.close(b);
+});
+
+test("the device loop: a program whose last port is closed exits by itself", () => {
+  const [cmd, args] = scriptCommand(new URL("./fixtures/serial_exit.ts", import.meta.url).pathname);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
+  assertEquals(r.signal, null, "it was still running after 30 s");
+  assertEquals(r.status, 0, r.stderr);
+  assertEquals(r.stdout, "read 3 bytes\nclosed\n");
+});
+
+test("SerialPort streams: 10,000 lines each way at once, every byte checked", async () => {
+  const pty = openPty();
+  await using port = openSerial(pty.path, { baudRate: 115200 });
+  const loop = port.loop; // the device loop: the master waits on it too
+  const lines = Array.from({ length: 10_000 }, (_, i) => `line ${i} ${"x".repeat(i % 37)}`);
+  const payload = text(lines.map((l) => `${l}\n`).join(""));
+  // Port -> master, through the writable.
+  const writer = port.writable.getWriter();
+  const sending = writer.write(payload).then(() => writer.releaseLock());
+  // Master -> port, the master's writes waiting for writability.
+  const feeding = (async () => {
+    let off = 0;
+    while (off < payload.length) {
+      const n = fd.write(pty.master, payload.subarray(off, off + 4096));
+      if (n === null) await loop.writable(pty.master);
+      else off += n;
+    }
+  })();
+  // The master reads what the port sent; the port reads lines.
+  const draining = (async () => {
+    const got = new Uint8Array(payload.length);
+    let n = 0;
+    while (n < got.length) {
+      const r = fd.read(pty.master, got.subarray(n));
+      if (r === null) await loop.readable(pty.master);
+      else n += r;
+    }
+    return got;
+  })();
+  const received: string[] = [];
+  let rest = "";
+  const decoder = new TextDecoder();
+  const reader = port.readable.getReader();
+  while (received.length < lines.length) {
+    const { value } = await reader.read();
+    const parts = (rest + decoder.decode(value, { stream: true })).split("\n");
+    rest = parts.pop()!;
+    received.push(...parts);
+  }
+  await reader.cancel();
+  await Promise.all([sending, feeding]);
+  assertEquals(await draining, payload);
+  assertEquals(received, lines);
+  assertEquals(rest, "");
+  fd.close(pty.master);
 });

@@ -381,12 +381,14 @@ export class SerialPort implements AsyncDisposable {
       : AbortSignal.any([this.#closing.signal, user]);
     signal.throwIfAborted();
     const writes = this.#writes;
+    let onAbort = () => {};
     await new Promise<void>((resolve, reject) => {
+      onAbort = () => reject(signal.reason);
       writes.then(() => resolve(), () => resolve());
-      signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+      signal.addEventListener("abort", onAbort, { once: true });
     }).catch((error) => {
       throw this.#closing.signal.aborted ? this.#canceled(action) : error;
-    });
+    }).finally(() => signal.removeEventListener("abort", onAbort)); // one per drain would pile up
     let pause = DRAIN_FIRST_MS;
     for (;;) {
       if (!this.#open) throw this.#canceled(action);
@@ -673,6 +675,10 @@ export function openSerial(path: string, options: SerialOptions): SerialPort {
     if (lock) ttyLock(fd, true, action);
     locked = lock;
     ttyConfigure(fd, settings, action);
+    // Last: a failure before it leaves no device loop to stop.
+    if (loop !== undefined) return new SerialPort(fd, path, settings, lock, loop, undefined);
+    const held = deviceLoop();
+    return new SerialPort(fd, path, settings, lock, held, holdDeviceLoop());
   } catch (error) {
     // Only a lock this open took is let go: the exclusive flag belongs to
     // the terminal, and another port may hold it.
@@ -686,7 +692,4 @@ export function openSerial(path: string, options: SerialOptions): SerialPort {
     fdio.close(fd);
     throw error;
   }
-  if (loop !== undefined) return new SerialPort(fd, path, settings, lock, loop, undefined);
-  const held = deviceLoop();
-  return new SerialPort(fd, path, settings, lock, held, holdDeviceLoop());
 }

@@ -71,18 +71,26 @@ export interface ReadSettings extends LineSettings {
 const encoder = new TextEncoder();
 const config = new Int32Array(TTY_CONFIG_LEN);
 
+/** What ENOTTY means from the modem ioctls: the terminal has no such lines. */
+const NO_MODEM_LINES = "the device has no modem lines (a pseudo-terminal has none)";
+
 /** The error for a failed tty call, with plain words for the usual errnos. */
-export function ttyError(errno: number, syscall: string, action: string): SystemError {
+export function ttyError(
+  errno: number,
+  syscall: string,
+  action: string,
+  notTty = "it is not a terminal",
+): SystemError {
   const detail = errno === Errno.ENOTTY
-    ? "it is not a terminal"
+    ? notTty
     : errno === Errno.EBUSY
     ? "it is locked by another open file (opened with lock: true, or by another program)"
     : undefined;
   return new SystemError(errno, syscall, action, detail);
 }
 
-function must(result: number, syscall: string, action: string): number {
-  if (result < 0) throw ttyError(-result, syscall, action);
+function must(result: number, syscall: string, action: string, notTty?: string): number {
+  if (result < 0) throw ttyError(-result, syscall, action, notTty);
   return result;
 }
 
@@ -132,12 +140,12 @@ export function ttyBaudRate(fd: number, action: string): number {
 
 /** The modem lines as ModemLine bits (TIOCMGET). */
 export function ttyModemGet(fd: number, action: string): number {
-  return must(lib.el_tty_modem_get(fd), "ioctl TIOCMGET", action);
+  return must(lib.el_tty_modem_get(fd), "ioctl TIOCMGET", action, NO_MODEM_LINES);
 }
 
 /** Sets the lines in `mask` (DTR, RTS, BRK) to their bit in `values`. */
 export function ttyModemSet(fd: number, mask: number, values: number, action: string): void {
-  must(lib.el_tty_modem_set(fd, mask, values), "ioctl TIOCMBIS", action);
+  must(lib.el_tty_modem_set(fd, mask, values), "ioctl TIOCMBIS", action, NO_MODEM_LINES);
 }
 
 /** tcflush(TCIOFLUSH). */
