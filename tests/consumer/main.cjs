@@ -2,6 +2,7 @@
 // loads the package's ES modules synchronously: they await nothing at the
 // top level), run by scripts/consumer_test.mjs.
 const { EventLoop, fd, info } = require("evloop");
+const { InotifyMask, inotifyKinds } = require("evloop/inotify");
 
 const loop = new EventLoop();
 const [r, w] = fd.pipe();
@@ -23,4 +24,5 @@ loop.run().then(() => {
   loop.destroy();
   console.log(seen.join(", "));
   console.log(`library ${info().library}`);
+  console.log(`inotify kinds ${inotifyKinds(InotifyMask.MOVE)}`);
 });

@@ -1,6 +1,8 @@
 // What a new user runs first, in a fresh project that installed evloop
-// from a registry (scripts/consumer_test.mjs): a pipe, a reader, a timer.
+// from a registry (scripts/consumer_test.mjs): a pipe, a reader, a timer;
+// and the inotify entry point, imported by its subpath.
 import { EventLoop, fd, info } from "evloop";
+import { inotifyKinds, InotifyMask } from "evloop/inotify";
 
 const loop = new EventLoop();
 const [r, w] = fd.pipe();
@@ -22,3 +24,4 @@ fd.close(w);
 loop.destroy();
 console.log(seen.join(", "));
 console.log(`library ${info().library}`);
+console.log(`inotify kinds ${inotifyKinds(InotifyMask.MOVE)}`);
