@@ -27,7 +27,8 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { libraryPath } from "../ffi/load.ts";
+import { lib, libraryPath } from "../ffi/load.ts";
+import { Errno } from "../src/sys/errors.ts";
 import { openFds, scriptCommand, test } from "./_harness.ts";
 import { eachLoop } from "./_loops.ts";
 
@@ -203,6 +204,22 @@ test("watchPath() runs many watches on one loop, each with its own events and fd
   for (const [line, i] of got) assertEquals(line, `create in${i}`);
   assertEquals(inotifyFds(), before);
   for (const dir of dirs) rmSync(dir, { recursive: true });
+});
+
+test("el_inotify_rm_watch removes a watch: the kernel's IGNORED ends the iteration; twice is EINVAL", async () => {
+  const dir = tempDir();
+  using loop = new EventLoop();
+  const watch = watchPath(dir, M.CREATE, { loop });
+  const running = loop.run();
+  writeFileSync(join(dir, "before"), "");
+  assertEquals(lib.el_inotify_rm_watch(watch.fd, watch.wd), 0);
+  assertEquals(lib.el_inotify_rm_watch(watch.fd, watch.wd), -Errno.EINVAL);
+  const got: string[] = [];
+  for await (const event of watch) got.push(show(event));
+  await running;
+  assertEquals(got, ["create before", "ignored"]);
+  assertEquals(watch.fd, -1);
+  rmSync(dir, { recursive: true });
 });
 
 test("watchPath() holds a lone MOVED_FROM no longer than renameWindowMs when nothing follows", async () => {
