@@ -12,8 +12,8 @@
 //      (require), with Node 26 from the repository's devDependencies;
 //      a Node started with --no-experimental-ffi gets one clear error
 // Each runs tests/consumer/main.ts (a pipe, a reader, a timer; a pty through
-// the evloop/serial entry point) and checks
-// its output and that the library came from @evloop/<this platform>; the
+// the evloop/serial entry point; the evloop/inotify entry point imported)
+// and checks its output and that the library came from @evloop/<this platform>; the
 // npm-installed projects must hold that one platform package only.
 //   node scripts/consumer_test.mjs [--keep]
 import { spawn, spawnSync } from "node:child_process";
@@ -115,6 +115,11 @@ function checkProgram(label, r, libraryHint) {
     // arm64 gate's qemu-user may not translate (scripts/ci/arm64.sh).
     `${label}: evloop/serial opened a pty and read through it at 115200 baud`,
     r.status === 0 && r.out.includes("serial ping at 115200 baud"),
+    r.out,
+  );
+  check(
+    `${label}: evloop/inotify was imported`,
+    r.out.includes("inotify kinds movedFrom,movedTo"),
     r.out,
   );
   const lib = r.out.match(/^library (.*)$/m)?.[1] ?? "";
@@ -390,7 +395,8 @@ try {
     const base = `http://127.0.0.1:${sources.address().port}/`;
     writeFileSync(
       join(dir, "deno.json"),
-      `{ "imports": { "evloop": "${base}mod.ts", "evloop/serial": "${base}serial.ts" } }\n`,
+      `{ "imports": { "evloop": "${base}mod.ts", "evloop/serial": "${base}serial.ts", ` +
+        `"evloop/inotify": "${base}inotify.ts" } }\n`,
     );
     checkProgram(
       "deno run --allow-ffi main.ts (evloop by http URL)",

@@ -27,7 +27,8 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { libraryPath } from "../ffi/load.ts";
+import { lib, libraryPath } from "../ffi/load.ts";
+import { Errno } from "../src/sys/errors.ts";
 import { openFds, scriptCommand, test } from "./_harness.ts";
 import { eachLoop } from "./_loops.ts";
 
@@ -182,6 +183,43 @@ test("watchPath() pairs a rename whose two records fall in two reads (3,000 rena
   }
   rmSync(dir, { recursive: true });
   rmSync(away, { recursive: true });
+});
+
+test("watchPath() runs many watches on one loop, each with its own events and fd", async () => {
+  const dirs = Array.from({ length: 10 }, () => tempDir()); // of 128 instances per user
+  const before = inotifyFds();
+  using loop = new EventLoop();
+  const watches = dirs.map((dir) => watchPath(dir, M.CREATE, { loop }));
+  assertEquals(inotifyFds().length, before.length + dirs.length);
+  const running = loop.run();
+  const taken = watches.map(async (watch, i) => {
+    const first = await watch.next();
+    await watch.return();
+    return [show(first.value as InotifyEvent), i] as const;
+  });
+  // Created in reverse order: each watch still gets its own directory's file.
+  for (let i = dirs.length - 1; i >= 0; i--) writeFileSync(join(dirs[i], `in${i}`), "");
+  const got = await Promise.all(taken);
+  await running;
+  for (const [line, i] of got) assertEquals(line, `create in${i}`);
+  assertEquals(inotifyFds(), before);
+  for (const dir of dirs) rmSync(dir, { recursive: true });
+});
+
+test("el_inotify_rm_watch removes a watch: the kernel's IGNORED ends the iteration; twice is EINVAL", async () => {
+  const dir = tempDir();
+  using loop = new EventLoop();
+  const watch = watchPath(dir, M.CREATE, { loop });
+  const running = loop.run();
+  writeFileSync(join(dir, "before"), "");
+  assertEquals(lib.el_inotify_rm_watch(watch.fd, watch.wd), 0);
+  assertEquals(lib.el_inotify_rm_watch(watch.fd, watch.wd), -Errno.EINVAL);
+  const got: string[] = [];
+  for await (const event of watch) got.push(show(event));
+  await running;
+  assertEquals(got, ["create before", "ignored"]);
+  assertEquals(watch.fd, -1);
+  rmSync(dir, { recursive: true });
 });
 
 test("watchPath() holds a lone MOVED_FROM no longer than renameWindowMs when nothing follows", async () => {
@@ -457,7 +495,7 @@ test("watchPath(): the loop closing ends the watch: the fd closed, next() reject
   rmSync(dir, { recursive: true });
 });
 
-test("watchPath() reads 1,000 files' events queued at once, none lost, many per read", async () => {
+test("watchPath() delivers 1,000 files' events queued before its first read (64 KiB reads), none lost", async () => {
   const dir = tempDir();
   using loop = new EventLoop();
   const watch = watchPath(dir, M.CREATE | M.CLOSE_WRITE, { loop });

@@ -218,16 +218,22 @@ class PathWatch implements InotifyWatch {
       const timeout = head === undefined
         ? undefined
         : this.#loop.abortAfter(Math.max(0, head.deadline - performance.now()));
-      const signal = timeout === undefined
-        ? this.#wake.signal
-        : AbortSignal.any([this.#wake.signal, timeout]);
+      // Either ends the wait. Not AbortSignal.any: its link to the
+      // long-lived #wake is not removed when the wait ends in every runtime.
+      const either = timeout === undefined ? undefined : new AbortController();
+      const off = either === undefined ? [] : [
+        onAbort(this.#wake.signal, () => either.abort()),
+        onAbort(timeout, () => either.abort()),
+      ];
       try {
-        await this.#loop.readable(this.#fd, { signal });
+        await this.#loop.readable(this.#fd, { signal: either?.signal ?? this.#wake.signal });
       } catch (error) {
         if (this.#closed) continue; // closed while waiting
         if (timeout?.aborted) continue; // the window passed
         this.#close(undefined);
         throw error;
+      } finally {
+        for (const unsubscribe of off) unsubscribe();
       }
     }
   }

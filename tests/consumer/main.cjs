@@ -3,6 +3,7 @@
 // top level), run by scripts/consumer_test.mjs.
 const { EventLoop, fd, info } = require("evloop");
 const { openPty, openSerial } = require("evloop/serial");
+const { InotifyMask, inotifyKinds } = require("evloop/inotify");
 
 const loop = new EventLoop();
 const [r, w] = fd.pipe();
@@ -24,6 +25,7 @@ loop.run().then(() => {
   loop.destroy();
   console.log(seen.join(", "));
   console.log(`library ${info().library}`);
+  console.log(`inotify kinds ${inotifyKinds(InotifyMask.MOVE)}`);
   const device = openPty();
   const port = openSerial(device.path, { baudRate: 115200 });
   fd.write(device.master, new TextEncoder().encode("ping"));

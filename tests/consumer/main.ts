@@ -1,7 +1,9 @@
 // What a new user runs first, in a fresh project that installed evloop
 // from a registry (scripts/consumer_test.mjs): a pipe, a reader, a timer;
-// then a serial port through the evloop/serial entry point, on a pty.
+// then a serial port through the evloop/serial entry point, on a pty, and
+// the inotify entry point, imported by its subpath.
 import { EventLoop, fd, info } from "evloop";
+import { inotifyKinds, InotifyMask } from "evloop/inotify";
 import { openPty, openSerial } from "evloop/serial";
 
 const loop = new EventLoop();
@@ -24,6 +26,7 @@ fd.close(w);
 loop.destroy();
 console.log(seen.join(", "));
 console.log(`library ${info().library}`);
+console.log(`inotify kinds ${inotifyKinds(InotifyMask.MOVE)}`);
 
 const device = openPty();
 const port = openSerial(device.path, { baudRate: 115200 });
