@@ -26,7 +26,7 @@ import type {
 } from "@serialport/bindings-interface";
 import { listSerialPorts } from "./serial_list.ts";
 import { openSerial, type SerialPort } from "./serial_port.ts";
-import type { SerialOptions } from "./serial_options.ts";
+import { DEFAULT_SETTINGS, type SerialOptions } from "./serial_options.ts";
 
 /**
  * Runs the synchronous `fn` as the interface's asynchronous call: its
@@ -153,18 +153,8 @@ export class SerialPortBinding implements BindingPortInterface {
     if (!isObject(options)) throw new TypeError('"options" is not an object');
     if (!options.path) throw new TypeError('"path" is not a valid port');
     if (!options.baudRate) throw new TypeError('"baudRate" is not a valid baudRate');
-    const openOptions: Required<OpenOptions> = {
-      dataBits: 8,
-      lock: true,
-      stopBits: 1,
-      parity: "none",
-      rtscts: false,
-      xon: false,
-      xoff: false,
-      xany: false,
-      hupcl: true,
-      ...options,
-    };
+    // bindings-cpp's defaults are the port's own (DEFAULT_SETTINGS).
+    const openOptions: Required<OpenOptions> = { ...DEFAULT_SETTINGS, lock: true, ...options };
     const { path, baudRate, dataBits, stopBits, rtscts, xon, xoff, xany, hupcl, lock } =
       openOptions;
     // openSerial checks every setting (a RangeError or TypeError naming
