@@ -43,13 +43,11 @@ export * as fd from "./src/sys/fd.ts";
 export { SystemError } from "./src/sys/errors.ts";
 
 // ---- the serialport binding (src/devices/serial_binding.ts) -------------
-export { SerialPortBinding } from "./src/devices/serial_binding.ts";
-// The interface's types the binding's signatures name (type-only: the
-// package ships no code that evloop loads).
-export type {
-  BindingPortInterface,
-  OpenOptions,
-  PortStatus,
-  SetOptions,
-  UpdateOptions,
-} from "@serialport/bindings-interface";
+export {
+  type BindingOpenOptions,
+  type BindingPortInfo,
+  type BindingPortStatus,
+  type BindingSetOptions,
+  type BindingUpdateOptions,
+  SerialPortBinding,
+} from "./src/devices/serial_binding.ts";

@@ -15,18 +15,146 @@
  *
  * @module
  */
-import type {
-  BindingInterface,
-  BindingPortInterface,
-  OpenOptions,
-  PortInfo,
-  PortStatus,
-  SetOptions,
-  UpdateOptions,
-} from "@serialport/bindings-interface";
+// Only to check, once at the end of this file, that the class is the
+// interface's binding: the public signatures name evloop's own types
+// (below), so that the package's declarations are not part of evloop's API.
+import type { BindingInterface } from "@serialport/bindings-interface";
 import { listSerialPorts } from "./serial_list.ts";
 import { openSerial, type SerialPort } from "./serial_port.ts";
 import { DEFAULT_SETTINGS, type SerialOptions } from "./serial_options.ts";
+
+/**
+ * What `SerialPortBinding.open()` takes: `@serialport/bindings-interface`'s
+ * `OpenOptions`, as `SerialPortStream` passes them.
+ *
+ * @example
+ * ```ts
+ * import type { BindingOpenOptions } from "@evloop/evloop/serial";
+ *
+ * const options: BindingOpenOptions = { path: "/dev/ttyUSB0", baudRate: 115200, parity: "even" };
+ * ```
+ */
+export interface BindingOpenOptions {
+  /** The device's path, e.g. `/dev/ttyUSB0`. */
+  path: string;
+  /** The line speed: any positive integer. */
+  baudRate: number;
+  /** 5, 6, 7 or 8 (default 8). */
+  dataBits?: 5 | 6 | 7 | 8;
+  /** Open exclusively (default true). */
+  lock?: boolean;
+  /** 1, 1.5 or 2 (default 1). */
+  stopBits?: 1 | 1.5 | 2;
+  /** "none", "even", "odd", "mark" or "space" (default "none"). */
+  parity?: string;
+  /** Hardware flow control (default false). */
+  rtscts?: boolean;
+  /** XON/XOFF on output (default false). */
+  xon?: boolean;
+  /** XON/XOFF on input (default false). */
+  xoff?: boolean;
+  /** Any byte restarts output (default false). */
+  xany?: boolean;
+  /** Drop DTR and RTS at the last close (default true). */
+  hupcl?: boolean;
+}
+
+/**
+ * What `SerialPortBinding.update()` takes (the interface's `UpdateOptions`).
+ *
+ * @example
+ * ```ts
+ * import type { BindingUpdateOptions } from "@evloop/evloop/serial";
+ *
+ * const faster: BindingUpdateOptions = { baudRate: 250000 };
+ * ```
+ */
+export interface BindingUpdateOptions {
+  /** The new line speed. */
+  baudRate: number;
+}
+
+/**
+ * What `SerialPortBinding.set()` takes (the interface's `SetOptions`): a
+ * flag not given is set to false.
+ *
+ * @example
+ * ```ts
+ * import type { BindingSetOptions } from "@evloop/evloop/serial";
+ *
+ * const reset: BindingSetOptions = { dtr: false, rts: false };
+ * ```
+ */
+export interface BindingSetOptions {
+  /** Send a break. */
+  brk?: boolean;
+  /** An input line: taken and ignored, as bindings-cpp does on Linux. */
+  cts?: boolean;
+  /** An input line: taken and ignored, as bindings-cpp does on Linux. */
+  dsr?: boolean;
+  /** Data Terminal Ready. */
+  dtr?: boolean;
+  /** Request To Send. */
+  rts?: boolean;
+  /** Low-latency mode where the driver has it (ignored otherwise). */
+  lowLatency?: boolean;
+}
+
+/**
+ * What `SerialPortBinding.get()` resolves to (the interface's
+ * `PortStatus`).
+ *
+ * @example
+ * ```ts
+ * import type { BindingPortStatus } from "@evloop/evloop/serial";
+ *
+ * const idle: BindingPortStatus = { cts: false, dsr: false, dcd: false };
+ * ```
+ */
+export interface BindingPortStatus {
+  /** Clear To Send. */
+  cts: boolean;
+  /** Data Set Ready. */
+  dsr: boolean;
+  /** Data Carrier Detect. */
+  dcd: boolean;
+}
+
+/**
+ * What `SerialPortBinding.list()` resolves to (the interface's `PortInfo`):
+ * every field present, `undefined` when unknown.
+ *
+ * @example
+ * ```ts
+ * import type { BindingPortInfo } from "@evloop/evloop/serial";
+ *
+ * const port: BindingPortInfo = {
+ *   path: "/dev/ttyACM0",
+ *   manufacturer: "Arduino (www.arduino.cc)",
+ *   serialNumber: undefined,
+ *   pnpId: undefined,
+ *   locationId: undefined,
+ *   productId: "0043",
+ *   vendorId: "2341",
+ * };
+ * ```
+ */
+export interface BindingPortInfo {
+  /** The device's path. */
+  path: string;
+  /** The USB manufacturer string. */
+  manufacturer: string | undefined;
+  /** The USB serial number. */
+  serialNumber: string | undefined;
+  /** The `/dev/serial/by-id` name. */
+  pnpId: string | undefined;
+  /** The USB device's place on the bus (its sysfs name, e.g. "1-1.4"). */
+  locationId: string | undefined;
+  /** The USB product id, 4 hex digits. */
+  productId: string | undefined;
+  /** The USB vendor id, 4 hex digits. */
+  vendorId: string | undefined;
+}
 
 /**
  * Runs the synchronous `fn` as the interface's asynchronous call: its
@@ -68,7 +196,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
  * fd.close(master);
  * ```
  */
-export class SerialPortBinding implements BindingPortInterface {
+export class SerialPortBinding {
   /**
    * The options the port was opened with, bindings-cpp's defaults filled in.
    *
@@ -85,17 +213,17 @@ export class SerialPortBinding implements BindingPortInterface {
    * fd.close(master);
    * ```
    */
-  readonly openOptions: Required<OpenOptions>;
+  readonly openOptions: Required<BindingOpenOptions>;
   #port: SerialPort;
 
-  private constructor(port: SerialPort, openOptions: Required<OpenOptions>) {
+  private constructor(port: SerialPort, openOptions: Required<BindingOpenOptions>) {
     this.#port = port;
     this.openOptions = openOptions;
   }
 
   /**
    * Lists the serial ports of this machine (`listSerialPorts()`), each with
-   * every `PortInfo` field present, `undefined` when unknown.
+   * every `BindingPortInfo` field present, `undefined` when unknown.
    *
    * @returns The ports, in `listSerialPorts()` order.
    *
@@ -108,7 +236,7 @@ export class SerialPortBinding implements BindingPortInterface {
    * for (const port of ports) assert(port.path.startsWith("/dev/"));
    * ```
    */
-  static async list(): Promise<PortInfo[]> {
+  static async list(): Promise<BindingPortInfo[]> {
     const ports = await listSerialPorts();
     return ports.map((port) => ({
       path: port.path,
@@ -149,12 +277,16 @@ export class SerialPortBinding implements BindingPortInterface {
    * );
    * ```
    */
-  static async open(options: OpenOptions): Promise<SerialPortBinding> {
+  static async open(options: BindingOpenOptions): Promise<SerialPortBinding> {
     if (!isObject(options)) throw new TypeError('"options" is not an object');
     if (!options.path) throw new TypeError('"path" is not a valid port');
     if (!options.baudRate) throw new TypeError('"baudRate" is not a valid baudRate');
     // bindings-cpp's defaults are the port's own (DEFAULT_SETTINGS).
-    const openOptions: Required<OpenOptions> = { ...DEFAULT_SETTINGS, lock: true, ...options };
+    const openOptions: Required<BindingOpenOptions> = {
+      ...DEFAULT_SETTINGS,
+      lock: true,
+      ...options,
+    };
     const { path, baudRate, dataBits, stopBits, rtscts, xon, xoff, xany, hupcl, lock } =
       openOptions;
     // openSerial checks every setting (a RangeError or TypeError naming
@@ -313,7 +445,7 @@ export class SerialPortBinding implements BindingPortInterface {
    * fd.close(master);
    * ```
    */
-  update(options: UpdateOptions): Promise<void> {
+  update(options: BindingUpdateOptions): Promise<void> {
     return settle(() => {
       if (!isObject(options)) throw new TypeError('"options" is not an object');
       if (typeof options.baudRate !== "number") {
@@ -340,7 +472,7 @@ export class SerialPortBinding implements BindingPortInterface {
    * await port.set({ dtr: true, rts: false });
    * ```
    */
-  set(options: SetOptions): Promise<void> {
+  set(options: BindingSetOptions): Promise<void> {
     return settle(() => {
       if (!isObject(options)) throw new TypeError('"options" is not an object');
       this.#port.set({
@@ -367,7 +499,7 @@ export class SerialPortBinding implements BindingPortInterface {
    * const { cts, dsr, dcd } = await port.get();
    * ```
    */
-  get(): Promise<PortStatus> {
+  get(): Promise<BindingPortStatus> {
     return settle(() => {
       const { cts, dsr, dcd } = this.#port.get();
       return { cts, dsr, dcd };
@@ -443,6 +575,7 @@ export class SerialPortBinding implements BindingPortInterface {
   }
 }
 
-// The class's static side is the interface's binding: checked here, once.
+// The class is the interface's binding (its static side) and its instances
+// the interface's ports: checked here, once, by the type checker.
 const _binding: BindingInterface<SerialPortBinding> = SerialPortBinding;
 void _binding;
