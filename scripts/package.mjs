@@ -186,11 +186,6 @@ writeJson(join(main, "package.json"), {
   optionalDependencies: Object.fromEntries(
     platforms.map((p) => [`@evloop/${p.name}`, version]),
   ),
-  // serial.d.ts names the interface's types (SerialPortBinding implements
-  // it); the JavaScript never imports it. Optional: only a TypeScript user
-  // who type-checks the binding needs it installed.
-  peerDependencies: { "@serialport/bindings-interface": "^1.2.2" },
-  peerDependenciesMeta: { "@serialport/bindings-interface": { optional: true } },
 });
 const entries = ["mod.js", "mod.d.ts", "serial.js", "serial.d.ts", "inotify.js", "inotify.d.ts"];
 if (!entries.every((file) => compiled.includes(file))) {
