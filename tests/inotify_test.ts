@@ -305,6 +305,15 @@ test("watchPath() break and return() close the inotify fd; later next() calls ar
   rmSync(dir, { recursive: true });
 });
 
+test("watchPath() without a loop: the device loop runs it, and the program exits once the watch ends", () => {
+  const script = new URL("./fixtures/inotify_exit.ts", import.meta.url).pathname;
+  const [cmd, args] = scriptCommand(script);
+  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
+  assertEquals(r.signal, null, "it was still running after 30 s");
+  assertEquals(r.status, 0, r.stderr);
+  assertEquals(r.stdout, "create hello\nended\n");
+});
+
 test("watchPath() ends on abort: a waiting next() rejects with the reason, then done", async () => {
   const dir = tempDir();
   const before = inotifyFds();
@@ -407,16 +416,10 @@ test("watchPath() refuses bad input with errors that name the path, and opens no
     ],
     ["path with a NUL", () => call("a\0b", M.CREATE, { loop }), TypeError, "path holds a NUL"],
     [
-      "no options",
-      () => call(dir, M.CREATE),
+      "a loop that is a number",
+      () => call(dir, M.CREATE, { loop: 7 }),
       TypeError,
-      "options.loop must be an EventLoop or an IOLoop",
-    ],
-    [
-      "no loop",
-      () => call(dir, M.CREATE, {}),
-      TypeError,
-      "options.loop must be an EventLoop or an IOLoop, got undefined",
+      "options.loop must be an EventLoop or an IOLoop, got number 7",
     ],
     [
       "a loop that is not one",

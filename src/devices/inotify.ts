@@ -1,6 +1,7 @@
 /**
- * `watchPath(path, mask, { loop })`: an inotify(7) watch of one path as an
- * async iterator of typed events, on an evloop loop. Each watch has an
+ * `watchPath(path, mask, { loop? })`: an inotify(7) watch of one path as an
+ * async iterator of typed events, on an evloop loop (the device loop when
+ * none is given). Each watch has an
  * inotify fd of its own, read only when the iterator is asked for more
  * (the kernel's queue is the buffer; past it, an `overflow` event says
  * records were dropped). A `MOVED_FROM` and its `MOVED_TO` come as one
@@ -11,6 +12,7 @@
  */
 import { lib } from "../../ffi/load.ts";
 import { LoopSurface } from "../api/loop_surface.ts";
+import { deviceLoop, holdDeviceLoop } from "./device_loop.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 import * as fdio from "../sys/fd.ts";
 import { describe } from "../sys/validate.ts";
@@ -29,8 +31,15 @@ import {
 
 /** Options for `watchPath()`. */
 export interface WatchPathOptions {
-  /** The loop whose thread reads the watch (an `EventLoop` or an `IOLoop`). */
-  loop: LoopSurface;
+  /**
+   * The loop whose thread reads the watch (an `EventLoop` or an `IOLoop`).
+   * Without one, the device loop (`deviceLoop()` of the serial entry
+   * point): it runs while a watch or a port holds it, so the program needs
+   * no `run()` of its own and can exit once every watch has ended.
+   *
+   * @default {deviceLoop()}
+   */
+  loop?: LoopSurface;
   /**
    * Ends the iteration: a pending `next()` rejects with `signal.reason`,
    * later ones are done, and the fd is closed. Already aborted,
@@ -142,9 +151,19 @@ class PathWatch implements InotifyWatch {
   /** next() calls in #queue. */
   #pulling = 0;
   #unsubscribe: () => void = () => {};
+  /** Lets the device loop go, when the watch holds it. */
+  #release: (() => Promise<void>) | undefined;
 
-  constructor(loop: LoopSurface, fd: number, wd: number, path: string, window: number) {
+  constructor(
+    loop: LoopSurface,
+    fd: number,
+    wd: number,
+    path: string,
+    window: number,
+    release: (() => Promise<void>) | undefined,
+  ) {
     this.#loop = loop;
+    this.#release = release;
     this.#fd = fd;
     this.wd = wd;
     this.path = path;
@@ -317,6 +336,9 @@ class PathWatch implements InotifyWatch {
     const fd = this.#fd;
     this.#fd = -1;
     fdio.close(fd);
+    const release = this.#release;
+    this.#release = undefined;
+    void release?.();
   }
 }
 
@@ -361,9 +383,10 @@ class PathWatch implements InotifyWatch {
  * @param path The file or directory to watch.
  * @param mask `InotifyMask` event bits (at least one), with the flags
  * `ONLYDIR`, `DONT_FOLLOW`, `EXCL_UNLINK` and `ONESHOT`.
- * @param options `{ loop, signal?, renameWindowMs? }`: see `WatchPathOptions`.
+ * @param options `{ loop?, signal?, renameWindowMs? }`: see `WatchPathOptions`;
+ * without a loop, the device loop runs the watch until it ends.
  * @throws {TypeError} If path is not a string (or holds a NUL), mask is not
- * a number, or the options are not `{ loop }` with an EventLoop or IOLoop.
+ * a number, the options not an object, or `loop` not an EventLoop or IOLoop.
  * @throws {RangeError} For a mask with no event bit, or a bit
  * `watchPath` does not take, or a bad `renameWindowMs`.
  * @throws {Error} If the loop is closed.
@@ -371,7 +394,7 @@ class PathWatch implements InotifyWatch {
  * `ONLYDIR`), ENOSPC (the per-user watch limit), EMFILE (the per-user
  * inotify limit), ENOSYS (not Linux).
  */
-export function watchPath(path: string, mask: number, options: WatchPathOptions): InotifyWatch {
+export function watchPath(path: string, mask: number, options?: WatchPathOptions): InotifyWatch {
   const action = `Cannot watch ${typeof path === "string" ? JSON.stringify(path) : "a path"}`;
   if (typeof path !== "string") {
     throw new TypeError(`${action}: path must be a string, got ${describe(path)}`);
@@ -379,13 +402,13 @@ export function watchPath(path: string, mask: number, options: WatchPathOptions)
   if (path.includes("\0")) throw new TypeError(`${action}: path holds a NUL character`);
   checkMask(mask, action);
   const signal = signalOf(options, action);
-  const loop = (options as WatchPathOptions | undefined)?.loop;
-  if (!(loop instanceof LoopSurface)) {
+  const given = (options as WatchPathOptions | undefined)?.loop;
+  if (given !== undefined && !(given instanceof LoopSurface)) {
     throw new TypeError(
-      `${action}: options.loop must be an EventLoop or an IOLoop, got ${describe(loop)}`,
+      `${action}: options.loop must be an EventLoop or an IOLoop, got ${describe(given)}`,
     );
   }
-  const window = options.renameWindowMs ?? 10;
+  const window = options?.renameWindowMs ?? 10;
   if (typeof window !== "number" || !Number.isFinite(window) || window < 0) {
     throw new RangeError(
       `${action}: renameWindowMs must be a finite number >= 0, got ${describe(window)}`,
@@ -394,7 +417,7 @@ export function watchPath(path: string, mask: number, options: WatchPathOptions)
   if (signal?.aborted) throw signal.reason;
   // A closed loop refuses before an fd is opened (and a loop that is not
   // running says so once, a second later, as every wait does).
-  loop._core.checkUsable(action);
+  given?._core.checkUsable(action);
   const fd = lib.el_inotify_init();
   if (fd < 0) throw inotifyError(-fd, "inotify_init1", action);
   const wd = lib.el_inotify_add_watch(fd, new TextEncoder().encode(`${path}\0`), mask >>> 0);
@@ -402,7 +425,10 @@ export function watchPath(path: string, mask: number, options: WatchPathOptions)
     fdio.close(fd);
     throw inotifyError(-wd, "inotify_add_watch", action);
   }
-  const watch = new PathWatch(loop, fd, wd, path, window);
+  // No loop given: the device loop, held (running) until the watch ends.
+  const loop = given ?? deviceLoop();
+  const release = given === undefined ? holdDeviceLoop() : undefined;
+  const watch = new PathWatch(loop, fd, wd, path, window, release);
   watch.listen(signal);
   return watch;
 }
