@@ -13,6 +13,25 @@ test("EventLoop.callSoon() runs callbacks FIFO with their args", async () => {
   assertEquals(seen, [[1, "x"], "second"]);
 });
 
+test("EventLoop.callSoon(), callLater() and callAt() pass 0 to 5 args, as given", async () => {
+  using loop = new EventLoop();
+  const seen: unknown[][] = [];
+  const record = (...args: unknown[]) => void seen.push(args);
+  const lists = [[], [1], [1, "b"], [1, "b", null], [1, "b", null, undefined], [1, 2, 3, 4, 5]];
+  for (const args of lists) loop.callSoon(record, ...args);
+  for (const args of lists) loop.callLater(0, record, ...args);
+  for (const args of lists) loop.callLater(1, record, ...args);
+  const at = loop.time() + 2;
+  for (const args of lists) loop.callAt(at, record, ...args);
+  await loop.run();
+  // arguments.length is kept: a trailing undefined still counts.
+  assertEquals(seen, [...lists, ...lists, ...lists, ...lists]);
+  assertEquals(
+    seen.map((a) => a.length),
+    [...lists, ...lists, ...lists, ...lists].map((a) => a.length),
+  );
+});
+
 test("EventLoop.callSoon() defers callbacks added during an iteration to the next", async () => {
   using loop = new EventLoop();
   const order: string[] = [];

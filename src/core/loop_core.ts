@@ -256,7 +256,7 @@ export class LoopCore {
   #onTimerCancel = (handler: Handler): void => {
     // One that already left the heap (due, queued) is skipped at run time.
     if ((handler as TimerHandler).inHeap) this.#timers.noteCancelled();
-    this.#weakTimers.delete(handler as TimerHandler);
+    if (this.#weakTimers.size > 0) this.#weakTimers.delete(handler as TimerHandler);
     // Cancelled from host code while parked: the park's timeout was this
     // timer's deadline, and it may have been the last thing keeping run()
     // going. Wake it to look again, not sleep until a deadline now void.
