@@ -13,14 +13,18 @@
 /** Items per segment: 16 KiB of slots, small enough to recycle. */
 export const SEGMENT_SIZE = 2048;
 
-/** One segment: its slots, and the next segment (toward the tail). */
-interface Segment<T> {
-  items: (T | undefined)[];
-  next: Segment<T> | null;
+/**
+ * One segment: its slots, and the next segment toward the tail (itself
+ * while it is the last: the field never holds null, whose change to a
+ * segment made V8 drop the optimized code of push and shift).
+ */
+class Segment<T> {
+  readonly items: (T | undefined)[] = new Array<T | undefined>(SEGMENT_SIZE).fill(undefined);
+  next: Segment<T> = this;
 }
 
 function segment<T>(): Segment<T> {
-  return { items: new Array<T | undefined>(SEGMENT_SIZE).fill(undefined), next: null };
+  return new Segment<T>();
 }
 
 /** A growable FIFO queue. */
@@ -44,6 +48,7 @@ export class RingQueue<T> {
     if (this.#tailIndex === SEGMENT_SIZE) {
       const next = this.#spare ?? segment<T>();
       this.#spare = null;
+      next.next = next;
       this.#tail.next = next;
       this.#tail = next;
       this.#tailIndex = 0;
@@ -59,8 +64,8 @@ export class RingQueue<T> {
     if (this.#headIndex === SEGMENT_SIZE) {
       // Drained: the next segment exists, since items remain.
       const drained = head;
-      head = this.#head = drained.next!;
-      drained.next = null;
+      head = this.#head = drained.next;
+      drained.next = drained;
       this.#spare = drained;
       this.#headIndex = 0;
     }
