@@ -210,6 +210,11 @@ export class LoopCore {
     return this.poller.now();
   }
 
+  /** Whether the clock is the real one (a test's poller has a virtual clock). */
+  get realTime(): boolean {
+    return this.poller instanceof NativePoller;
+  }
+
   /**
    * Calls `hook()` once when the core closes, before its queues are
    * dropped and its poller closed (the inbox and the signals let go; a
