@@ -52,7 +52,11 @@ const libc = NativeLibrary.open("libc.so.6", {
 const line = (what: string, value: number, unit: string) =>
   console.log(`${what.padEnd(58)} ${value.toFixed(1).padStart(8)} ${unit}`);
 
-line("shim call el_now_ms() (FFI + clock_gettime)", perCall(N, () => sink += lib.el_now_ms()), "ns");
+line(
+  "shim call el_now_ms() (FFI + clock_gettime)",
+  perCall(N, () => sink += lib.el_now_ms()),
+  "ns",
+);
 line("performance.now()", perCall(N, () => sink += performance.now()), "ns");
 line("NativeLibrary call abs()", perCall(N, () => sink += libc.symbols.abs(-3)), "ns");
 const zero = new NativeCallback({ parameters: ["pointer", "pointer"], result: "i32" }, () => 0);
