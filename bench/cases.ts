@@ -363,18 +363,21 @@ export function allCases(tools: Tools): CaseDef[] {
       // Were absolute (1 ms and 2 ms); now against a C timerfd sleeper in
       // the same round, so a loaded machine moves both sides.
       ratios: [
+        // Issue 21's targets: exclusive within 5x of the C sleeper, hosted
+        // no later than the runtime's own setTimeout (it shares its thread).
         {
           label: "exclusive / C p99",
           num: ["exclusive", "p99_ms"],
           den: ["c", "p99_ms"],
-          target: { op: "<=", limit: 2 },
+          target: { op: "<=", limit: 5 },
         },
         {
-          label: "hosted / C p99",
+          label: "hosted / setTimeout p99",
           num: ["hosted", "p99_ms"],
-          den: ["c", "p99_ms"],
-          target: { op: "<=", limit: 4 },
+          den: ["settimeout", "p99_ms"],
+          target: { op: "<=", limit: 1 },
         },
+        { label: "hosted / C p99", num: ["hosted", "p99_ms"], den: ["c", "p99_ms"] },
         { label: "setTimeout / C p99", num: ["settimeout", "p99_ms"], den: ["c", "p99_ms"] },
         { label: "exclusive / C p50", num: ["exclusive", "p50_ms"], den: ["c", "p50_ms"] },
       ],
@@ -549,17 +552,18 @@ export function allCases(tools: Tools): CaseDef[] {
         { id: "fetch", label: "runtime fetch()", job: curlJob("fetch") },
       ],
       ratios: [
+        // Issue 21's target: within 1.5x of libcurl's own loop in C.
         {
           label: "exclusive / C",
           num: ["exclusive", "ms"],
           den: ["c", "ms"],
-          target: { op: "<=", limit: 1.15 },
+          target: { op: "<=", limit: 1.5 },
         },
         {
           label: "hosted / C",
           num: ["hosted", "ms"],
           den: ["c", "ms"],
-          target: { op: "<=", limit: 1.15 },
+          target: { op: "<=", limit: 1.5 },
         },
         { label: "fetch / C", num: ["fetch", "ms"], den: ["c", "ms"] },
         { label: "C multi_socket / C", num: ["c_socket", "ms"], den: ["c", "ms"] },
