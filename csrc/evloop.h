@@ -61,7 +61,8 @@ extern "C" {
 /* ABI version (bumped on any incompatible change; 2: the waker gets the
  * park's result; 3: el_tcp_listen takes flags; 4: el_signal_last_arrival;
  * 6: el_node_park, el_node_detach and the N-API module entry points;
- * 7: the EL_EDGE interest flag). */
+ * 7: the el_tty_* functions, el_inotify_init, el_inotify_add_watch and
+ * el_inotify_rm_watch; the EL_EDGE interest flag). */
 int32_t el_abi_version(void);
 /* Writes the backend name ("epoll" or "kqueue") into buf; returns its length. */
 int32_t el_backend_name(char *buf, int32_t len);
@@ -322,6 +323,114 @@ int32_t el_signal_installed(int32_t signo);
  * then: src/signals/runtime_signals.ts waits a moment after this time before it
  * lets the runtime's listener go. */
 double el_signal_last_arrival(int32_t signo);
+
+/* ---- tty.c over tty_speed_*.c: terminals and serial ports -------------- */
+
+/* All termios and ioctl work for serial ports happens here, never with
+ * struct offsets on the TypeScript side: struct termios differs between
+ * OSes and architectures. Every function takes an fd the caller opened
+ * (el_tty_open, el_tty_openpt) and returns >= 0 or -errno. */
+
+/* el_tty_configure parity values. */
+#define EL_TTY_PARITY_NONE 0
+#define EL_TTY_PARITY_EVEN 1
+#define EL_TTY_PARITY_ODD 2
+#define EL_TTY_PARITY_MARK 3  /* CMSPAR: -ENOTSUP where the OS has none */
+#define EL_TTY_PARITY_SPACE 4 /* CMSPAR: -ENOTSUP where the OS has none */
+
+/* el_tty_configure stop bits: termios has one bit (CSTOPB), so 1.5 is set
+ * as CSTOPB, which a UART sends as 1.5 stop bits with 5 data bits and as
+ * 2 otherwise; read back, it is EL_TTY_STOP_2. */
+#define EL_TTY_STOP_1 1
+#define EL_TTY_STOP_2 2
+#define EL_TTY_STOP_1_5 3
+
+/* el_tty_configure flags. */
+#define EL_TTY_RTSCTS 0x01 /* CRTSCTS: hardware flow control */
+#define EL_TTY_XON 0x02    /* IXON: XON/XOFF on output */
+#define EL_TTY_XOFF 0x04   /* IXOFF: XON/XOFF on input */
+#define EL_TTY_XANY 0x08   /* IXANY: any byte restarts output */
+#define EL_TTY_HUPCL 0x10  /* HUPCL: drop DTR/RTS at the last close */
+
+/* Modem line bits: el_tty_modem_get reports DTR..RI, el_tty_modem_set
+ * takes DTR, RTS and BRK. */
+#define EL_TTY_DTR 0x01
+#define EL_TTY_RTS 0x02
+#define EL_TTY_CTS 0x04
+#define EL_TTY_DSR 0x08
+#define EL_TTY_DCD 0x10
+#define EL_TTY_RI 0x20
+#define EL_TTY_BRK 0x40
+
+/* The int32 slots el_tty_get_config writes. */
+#define EL_TTY_CONFIG_LEN 6
+
+/* Opens a pseudo-terminal master (posix_openpt, grantpt, unlockpt),
+ * non-blocking and close-on-exec, and writes its slave's NUL-terminated
+ * path ("/dev/pts/3") into path[0..len). Returns the master fd; -ERANGE
+ * if the path does not fit (nothing stays open). */
+int32_t el_tty_openpt(char *path, int32_t len);
+/* Opens the NUL-terminated `path` as a serial port does: O_RDWR |
+ * O_NOCTTY | O_NONBLOCK | O_CLOEXEC. Returns the fd; -ENOTTY (closed
+ * again) when it opened something that is not a terminal (/dev/null, a
+ * regular file). */
+int32_t el_tty_open(const char *path);
+/* Puts the terminal in raw mode (no echo, no line editing, no byte
+ * translation, CLOCAL | CREAD, VMIN 1, VTIME 0), then sets the line:
+ * `baud` (any positive rate: one <termios.h> names (B9600) in the same
+ * tcsetattr, another with Linux termios2 and BOTHER, macOS IOSSIOSPEED,
+ * the BSDs' numeric speeds), `data_bits` 5..8, `stop_bits`
+ * EL_TTY_STOP_*, `parity` EL_TTY_PARITY_* and EL_TTY_* `flags`. -EINVAL
+ * for a value outside those; -ENOTTY for an fd that is not a terminal. */
+int32_t el_tty_configure(int32_t fd, int32_t baud, int32_t data_bits,
+                         int32_t stop_bits, int32_t parity, int32_t flags);
+/* Reads the line back into out[0..EL_TTY_CONFIG_LEN): baud, data bits,
+ * stop bits (EL_TTY_STOP_1 or EL_TTY_STOP_2), parity (EL_TTY_PARITY_*),
+ * EL_TTY_* flags, and 1 if the terminal is in raw mode (no ICANON, ECHO,
+ * ISIG, OPOST) else 0. Returns 0. */
+int32_t el_tty_get_config(int32_t fd, int32_t *out);
+/* The output baud rate now (termios2 on Linux: the rate itself, also one
+ * set with BOTHER; the Bnnn code's rate where termios2 is refused). */
+int32_t el_tty_get_baud(int32_t fd);
+/* The modem lines (TIOCMGET) as EL_TTY_DTR..EL_TTY_RI bits. A pty has
+ * none: -ENOTTY (Linux). */
+int32_t el_tty_modem_get(int32_t fd);
+/* Sets the lines in `mask` (EL_TTY_DTR, EL_TTY_RTS, EL_TTY_BRK) to their
+ * bit in `values`: DTR and RTS with TIOCMBIS/TIOCMBIC, the break with
+ * TIOCSBRK/TIOCCBRK. -EINVAL for another bit; a pty: -ENOTTY (Linux). */
+int32_t el_tty_modem_set(int32_t fd, int32_t mask, int32_t values);
+/* Discards what is queued both ways (tcflush TCIOFLUSH). */
+int32_t el_tty_flush(int32_t fd);
+/* Bytes still queued for output (TIOCOUTQ): drain() polls it until 0. */
+int32_t el_tty_outq(int32_t fd);
+/* on != 0: takes the port exclusively: flock(LOCK_EX | LOCK_NB), -EBUSY
+ * when another open file holds it, then TIOCEXCL (further opens fail
+ * with EBUSY, except for root). on == 0: TIOCNXCL and flock(LOCK_UN). */
+int32_t el_tty_lock(int32_t fd, int32_t on);
+/* Sets (on != 0) or clears ASYNC_LOW_LATENCY with TIOCGSERIAL and
+ * TIOCSSERIAL (Linux serial drivers); -ENOTTY or -EINVAL where the driver
+ * has no such setting (a pty, a USB CDC-ACM port), -ENOTSUP off Linux. */
+int32_t el_tty_low_latency(int32_t fd, int32_t on);
+
+/* ---- inotify_linux.c (inotify_none.c elsewhere): inotify(7) ------------ */
+
+/* inotify_init1(IN_NONBLOCK | IN_CLOEXEC): returns the inotify fd, or
+ * -errno (-EMFILE at the per-user instance limit); -ENOSYS where the
+ * system has no inotify (every function here, outside Linux). The fd's
+ * records are read with el_fd_read (struct inotify_event, back to back; a
+ * buffer too small for the next record gives -EINVAL) and it is closed
+ * with el_fd_close. */
+int32_t el_inotify_init(void);
+/* inotify_add_watch(2): watches `path` (NUL-terminated) for the IN_* bits
+ * of `mask`; returns the watch descriptor (the same one again for a path
+ * already watched through this fd), or -errno (-ENOENT, -EACCES,
+ * -ENOTDIR with IN_ONLYDIR, -EINVAL for a mask without an event bit,
+ * -ENOSPC at the per-user watch limit). */
+int32_t el_inotify_add_watch(int32_t fd, const char *path, uint32_t mask);
+/* inotify_rm_watch(2): removes watch `wd` of inotify fd `fd` (the kernel
+ * then queues its IN_IGNORED); returns 0, or -EINVAL for a wd that is not
+ * watched (already removed, or its file gone). */
+int32_t el_inotify_rm_watch(int32_t fd, int32_t wd);
 
 #pragma GCC visibility pop
 

@@ -162,4 +162,9 @@ int32_t copy_out(const char *s, char *buf, int32_t len);
  * of memory (the old one is then unchanged). The caller stores it. */
 void *table_grow(void *table, int *len, size_t size, int i);
 
+/* tty_linux.c or tty_bsd.c: the line speed of a terminal (any positive
+ * rate) and its read-back; 0 or -errno, and the rate or -errno. */
+int32_t tty_speed_set(int fd, int32_t baud);
+int32_t tty_speed_get(int fd);
+
 #endif /* EVLOOP_INTERNAL_H */

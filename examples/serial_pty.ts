@@ -1,70 +1,35 @@
-// A serial device over a pseudo-terminal: `posix_openpt` gives the host's
-// end (the master), the device opens the other end (the slave) in raw mode,
-// as a program opens /dev/ttyUSB0. The device answers a line protocol; the
-// client sends 10,000 commands and checks every answer. Both sides write
-// until the kernel's buffer is full, then wait for writability. Finally
-// each side hangs up once and the other side sees it.
-// (Deno opens /dev/pts/N only with -A: "Requires all access".)
-//   deno run -A examples/serial_pty.ts   |   bun examples/serial_pty.ts
-import { EventLoop, type EventLoopOptions, fd, NativeLibrary, SystemError } from "../mod.ts";
-import { closeSync, constants, openSync } from "node:fs";
+// A serial device over a pseudo-terminal: `openPty()` gives the host's end
+// (the master), the device opens the other end (the slave) with
+// `openSerial()`, raw and at a baud rate, as a program opens /dev/ttyUSB0.
+// The device answers a line protocol; the client sends 10,000 commands and
+// checks every answer. Both sides write until the kernel's buffer is full,
+// then wait for writability. Finally each side hangs up once and the other
+// side sees it.
+//   deno run --allow-ffi examples/serial_pty.ts   |   bun examples/serial_pty.ts
+import { EventLoop, type EventLoopOptions, fd, SystemError } from "../mod.ts";
+import { openPty as openPseudoTerminal, openSerial, type SerialPort } from "../serial.ts";
 
-const O_RDWR = 2;
-const O_NOCTTY = 0o400;
-const O_NONBLOCK = 0o4000;
-const O_CLOEXEC = 0o2000000;
-const TCSANOW = 0;
-const ICANON = 0o2;
-const ECHO = 0o10;
-const LFLAG_OFFSET = 12; // struct termios: c_iflag, c_oflag, c_cflag, c_lflag
-
-const libc = NativeLibrary.open("libc.so.6", {
-  posix_openpt: { parameters: ["i32"], result: "i32", errno: true },
-  grantpt: { parameters: ["i32"], result: "i32", errno: true },
-  unlockpt: { parameters: ["i32"], result: "i32", errno: true },
-  ptsname_r: { parameters: ["i32", "buffer", "usize"], result: "i32" },
-  tcgetattr: { parameters: ["i32", "buffer"], result: "i32", errno: true },
-  tcsetattr: { parameters: ["i32", "i32", "buffer"], result: "i32", errno: true },
-  cfmakeraw: { parameters: ["buffer"], result: "void" },
-});
-
-function must(result: number, what: string): number {
-  if (result < 0) throw new Error(`${what} failed: errno ${libc.errno}`);
-  return result;
-}
-
-/** A pseudo-terminal pair: the host's master fd and the device's slave fd. */
+/** A pseudo-terminal pair: the host's master fd and the device's slave, a serial port. */
 export interface Pty {
   master: number;
   slave: number;
   path: string;
+  port: SerialPort;
 }
 
-/** Opens a pty, both ends non-blocking, the slave in raw mode (cfmakeraw). */
-export function openPty(): Pty {
-  const c = libc.symbols;
-  const master = must(c.posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC), "posix_openpt");
-  must(c.grantpt(master), "grantpt");
-  must(c.unlockpt(master), "unlockpt");
-  const name = new Uint8Array(128);
-  const r = c.ptsname_r(master, name, name.length);
-  if (r !== 0) throw new Error(`ptsname_r failed: ${r}`);
-  const path = new TextDecoder().decode(name.subarray(0, name.indexOf(0)));
-  // node:fs gives a real fd on both runtimes; O_NONBLOCK from the start.
-  const slave = openSync(path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
-  const termios = new Uint8Array(64); // struct termios is 60 bytes on Linux
-  must(c.tcgetattr(slave, termios), "tcgetattr");
-  c.cfmakeraw(termios); // no echo, no line editing, no CR/LF translation
-  must(c.tcsetattr(slave, TCSANOW, termios), "tcsetattr");
-  return { master, slave, path };
+/**
+ * Opens a pty; the slave as a serial port on `loop` (raw: no echo, no line
+ * editing, no CR/LF translation; 115200 baud, which a pty takes and ignores).
+ */
+export function openPty(loop: EventLoop): Pty {
+  const { master, path } = openPseudoTerminal();
+  const port = openSerial(path, { baudRate: 115200, loop });
+  return { master, slave: port.fd, path, port };
 }
 
-/** Whether the slave's line discipline is raw now (no ICANON, no ECHO). */
-export function isRaw(slave: number): boolean {
-  const termios = new Uint8Array(64);
-  must(libc.symbols.tcgetattr(slave, termios), "tcgetattr");
-  const lflag = new DataView(termios.buffer).getUint32(LFLAG_OFFSET, true);
-  return (lflag & (ICANON | ECHO)) === 0;
+/** Whether the slave's line discipline is raw now (read back from the terminal). */
+export function isRaw(pty: Pty): boolean {
+  return pty.port.readSettings().raw;
 }
 
 /**
@@ -241,8 +206,8 @@ async function exchange(
   log: (line: string) => void,
 ): Promise<void> {
   using loop = new EventLoop({ mode });
-  const pty = openPty();
-  report.raw = isRaw(pty.slave);
+  const pty = openPty(loop);
+  report.raw = isRaw(pty);
   log(`pty ${pty.path} opened as a program opens /dev/ttyUSB0; raw mode: ${report.raw}`);
   const device = startDevice(loop, pty.slave, () => {
     throw new Error("device: the client hung up early");
@@ -270,7 +235,7 @@ async function exchange(
         // The device hangs up: it stops and closes its end.
         device.stop();
         loop.removeReader(pty.slave);
-        closeSync(pty.slave);
+        void pty.port.close(); // on a loop of ours: the fd is closed at once
         continue;
       }
       const want = command(expecting).answer;
@@ -296,6 +261,7 @@ async function exchange(
     await runChecked(loop);
   } finally {
     fd.close(pty.master);
+    if (pty.port.isOpen) await pty.port.close();
   }
   report.clientWaits = client.waits;
   report.deviceWaits = device.waits;
@@ -308,7 +274,7 @@ async function clientHangsUp(
   log: (line: string) => void,
 ): Promise<void> {
   using loop = new EventLoop({ mode });
-  const pty = openPty();
+  const pty = openPty(loop);
   startDevice(loop, pty.slave, (how) => {
     report.deviceSawHangup = how;
     log(`device read ${how}: it sees the client hang up (a second pty)`);
@@ -327,7 +293,7 @@ async function clientHangsUp(
   try {
     await runChecked(loop);
   } finally {
-    closeSync(pty.slave);
+    await pty.port.close();
   }
   if (report.deviceSawHangup === "") throw new Error("device: never saw the hang-up");
 }

@@ -159,8 +159,13 @@ function foreignBinding(ffi: BunFfi): ForeignBinding {
       const toC = signature.result === "pointer"
         ? (value: unknown) => value ?? 0
         : (value: unknown) => value;
-      const wrapped = (...args: unknown[]) =>
-        toC(fn(...args.map((a, i) => fixes[i] === undefined ? a : fixes[i]!(a))));
+      // Fixed in place: no array per call (curl's write callback runs
+      // several times per transfer).
+      const fixed = fixes.flatMap((f, i) => f === undefined ? [] : [i]);
+      const wrapped = (...args: unknown[]) => {
+        for (const i of fixed) args[i] = fixes[i]!(args[i]);
+        return toC(fn(...args));
+      };
       const callback = new ffi.JSCallback(wrapped as (...args: never[]) => unknown, {
         args: signature.parameters.map((t) => bunForeignTypes[t]),
         returns: bunForeignTypes[signature.result],

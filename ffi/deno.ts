@@ -105,9 +105,13 @@ function foreignBinding(deno: DenoApi): ForeignBinding {
     },
     callback(signature, fn) {
       const fixes = signature.parameters.map(normaliser);
-      const wrapped: RawCall = fixes.every((f) => f === undefined)
-        ? fn
-        : (...args) => fn(...args.map((a, i) => fixes[i] === undefined ? a : fixes[i]!(a)));
+      // Fixed in place: a new array per call (map) cost each callback an
+      // allocation (curl's write callback runs several times per transfer).
+      const fixed = fixes.flatMap((f, i) => f === undefined ? [] : [i]);
+      const wrapped: RawCall = fixed.length === 0 ? fn : (...args) => {
+        for (const i of fixed) args[i] = fixes[i]!(args[i]);
+        return fn(...args);
+      };
       const callback = new deno.UnsafeCallback(
         { parameters: [...signature.parameters], result: signature.result },
         wrapped,

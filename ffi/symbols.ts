@@ -316,6 +316,102 @@ export const symbols = {
     ],
     result: "f64", // el_now_ms() of the latest arrival, or -1
   },
+  el_tty_openpt: {
+    parameters: [
+      "buffer", // char *path: the slave's path, NUL-terminated
+      "i32", // int32_t len
+    ],
+    result: "i32", // the master fd, or -errno (-ERANGE: path too small)
+  },
+  el_tty_open: {
+    parameters: [
+      "buffer", // const char *path: NUL-terminated
+    ],
+    result: "i32", // fd, or -errno (-ENOTTY: not a terminal, closed again)
+  },
+  el_tty_configure: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t baud: any positive rate
+      "i32", // int32_t data_bits: 5..8
+      "i32", // int32_t stop_bits: EL_TTY_STOP_*
+      "i32", // int32_t parity: EL_TTY_PARITY_*
+      "i32", // int32_t flags: EL_TTY_RTSCTS | XON | XOFF | XANY | HUPCL
+    ],
+    result: "i32",
+  },
+  el_tty_get_config: {
+    parameters: [
+      "i32", // int32_t fd
+      "buffer", // int32_t *out: EL_TTY_CONFIG_LEN slots
+    ],
+    result: "i32",
+  },
+  el_tty_get_baud: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // the rate, or -errno
+  },
+  el_tty_modem_get: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // EL_TTY_DTR..EL_TTY_RI bits, or -errno (-ENOTTY: a pty)
+  },
+  el_tty_modem_set: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t mask: EL_TTY_DTR | EL_TTY_RTS | EL_TTY_BRK
+      "i32", // int32_t values: the same bits, set or clear
+    ],
+    result: "i32",
+  },
+  el_tty_flush: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32",
+  },
+  el_tty_outq: {
+    parameters: [
+      "i32", // int32_t fd
+    ],
+    result: "i32", // bytes queued for output, or -errno
+  },
+  el_tty_lock: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t on
+    ],
+    result: "i32", // 0, -EBUSY when another open file holds it
+  },
+  el_tty_low_latency: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t on
+    ],
+    result: "i32", // 0, -ENOTTY/-EINVAL without such a setting, -ENOTSUP
+  },
+  el_inotify_init: {
+    parameters: [],
+    result: "i32", // the inotify fd (non-blocking, close-on-exec), or -errno
+  },
+  el_inotify_add_watch: {
+    parameters: [
+      "i32", // int32_t fd: from el_inotify_init
+      "buffer", // const char *path: NUL-terminated
+      "u32", // uint32_t mask: IN_* bits
+    ],
+    result: "i32", // the watch descriptor, or -errno
+  },
+  el_inotify_rm_watch: {
+    parameters: [
+      "i32", // int32_t fd
+      "i32", // int32_t wd
+    ],
+    result: "i32", // 0, or -errno
+  },
 } as const satisfies Record<string, SymbolSpec>;
 
 /** The names of the shim's functions. */

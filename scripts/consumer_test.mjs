@@ -11,8 +11,9 @@
 //   5. npm install evloop       + node main.ts (ESM) and node main.cjs
 //      (require), with Node 26 from the repository's devDependencies;
 //      a Node started with --no-experimental-ffi gets one clear error
-// Each runs tests/consumer/main.ts (a pipe, a reader, a timer) and checks
-// its output and that the library came from @evloop/<this platform>; the
+// Each runs tests/consumer/main.ts (a pipe, a reader, a timer; a pty through
+// the evloop/serial entry point; the evloop/inotify entry point imported)
+// and checks its output and that the library came from @evloop/<this platform>; the
 // npm-installed projects must hold that one platform package only.
 //   node scripts/consumer_test.mjs [--keep]
 import { spawn, spawnSync } from "node:child_process";
@@ -109,6 +110,18 @@ function check(label, cond, detail = "") {
 function checkProgram(label, r, libraryHint) {
   const ok = r.status === 0 && r.out.includes("timer on time, read hello");
   check(`${label}: the program ran (pipe, reader, timer)`, ok, r.out);
+  check(
+    // 115200: a rate termios names, set without termios2, which the
+    // arm64 gate's qemu-user may not translate (scripts/ci/arm64.sh).
+    `${label}: evloop/serial opened a pty and read through it at 115200 baud`,
+    r.status === 0 && r.out.includes("serial ping at 115200 baud"),
+    r.out,
+  );
+  check(
+    `${label}: evloop/inotify was imported`,
+    r.out.includes("inotify kinds movedFrom,movedTo"),
+    r.out,
+  );
   const lib = r.out.match(/^library (.*)$/m)?.[1] ?? "";
   check(
     `${label}: the library came from @evloop/${platform}`,
@@ -186,7 +199,9 @@ function serveSources() {
   const types = { ".ts": "application/typescript", ".js": "text/javascript" };
   const server = createServer((req, res) => {
     const path = join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
-    const allowed = ["mod.ts", "src/", "ffi/"].some((p) => path.startsWith(join(root, p)));
+    const allowed = ["mod.ts", "serial.ts", "inotify.ts", "src/", "ffi/"].some((p) =>
+      path.startsWith(join(root, p))
+    );
     if (!allowed || !existsSync(path)) {
       res.writeHead(404).end();
       return;
@@ -378,7 +393,11 @@ try {
   await step("deno run http://.../mod.ts", async () => {
     const dir = project("url-app");
     const base = `http://127.0.0.1:${sources.address().port}/`;
-    writeFileSync(join(dir, "deno.json"), `{ "imports": { "evloop": "${base}mod.ts" } }\n`);
+    writeFileSync(
+      join(dir, "deno.json"),
+      `{ "imports": { "evloop": "${base}mod.ts", "evloop/serial": "${base}serial.ts", ` +
+        `"evloop/inotify": "${base}inotify.ts" } }\n`,
+    );
     checkProgram(
       "deno run --allow-ffi main.ts (evloop by http URL)",
       await runAsync(

@@ -165,17 +165,31 @@ writeJson(join(main, "package.json"), {
   types: "./mod.d.ts",
   exports: {
     ".": { types: "./mod.d.ts", default: "./mod.js" },
+    "./serial": { types: "./serial.d.ts", default: "./serial.js" },
+    "./inotify": { types: "./inotify.d.ts", default: "./inotify.js" },
     "./package.json": "./package.json",
   },
-  files: ["mod.js", "mod.d.ts", "src/", "ffi/", "LICENSE", "README.md"],
+  files: [
+    "mod.js",
+    "mod.d.ts",
+    "serial.js",
+    "serial.d.ts",
+    "inotify.js",
+    "inotify.d.ts",
+    "src/",
+    "ffi/",
+    "LICENSE",
+    "README.md",
+  ],
   // Node: node:ffi (26.1 with --experimental-ffi, on by default from 26.9).
   engines: { deno: ">=2.0", bun: ">=1.1", node: ">=26.1" },
   optionalDependencies: Object.fromEntries(
     platforms.map((p) => [`@evloop/${p.name}`, version]),
   ),
 });
-if (!compiled.includes("mod.js") || !compiled.includes("mod.d.ts")) {
-  console.error("package: tsc did not write mod.js and mod.d.ts");
+const entries = ["mod.js", "mod.d.ts", "serial.js", "serial.d.ts", "inotify.js", "inotify.d.ts"];
+if (!entries.every((file) => compiled.includes(file))) {
+  console.error(`package: tsc did not write ${entries.join(", ")}`);
   process.exit(1);
 }
 pack(main);

@@ -4,7 +4,7 @@
  * `scriptCommand` for the programs tests spawn), in every Worker too.
  *
  * - The bare specifiers of deno.json's import map and tsconfig.json's
- *   paths (`@std/assert`, `@evloop/evloop`, `evloop`) resolve to the same
+ *   paths (`@std/assert`, `@evloop/evloop`, `evloop`, each `/inotify`) resolve to the same
  *   files, through a synchronous resolve hook (`module.registerHooks`).
  * - The Web Worker API the tests use (`new Worker(url, { type: "module" })`,
  *   `onmessage`, `onerror`, `postMessage`, `terminate`; in the Worker
@@ -22,6 +22,8 @@ const aliases: Record<string, string> = {
   "@std/assert": new URL("./_assert.ts", import.meta.url).href,
   "@evloop/evloop": new URL("../mod.ts", import.meta.url).href,
   "evloop": new URL("../mod.ts", import.meta.url).href,
+  "@evloop/evloop/inotify": new URL("../inotify.ts", import.meta.url).href,
+  "evloop/inotify": new URL("../inotify.ts", import.meta.url).href,
 };
 
 interface ResolveResult {

@@ -10,7 +10,7 @@ const root = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const src = join(root, "src");
 
 /** The folders, lowest first: each imports only folders before it (and ffi/). */
-const LAYERS = [["sys"], ["core"], ["signals", "threads"], ["async"], ["api"]];
+const LAYERS = [["sys"], ["core"], ["signals", "threads"], ["async"], ["api"], ["devices"]];
 const rank = new Map(LAYERS.flatMap((names, i) => names.map((name) => [name, i] as const)));
 
 /** Every .ts file under src/, relative to src/ ("core/poller.ts"). */

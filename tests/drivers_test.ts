@@ -33,6 +33,31 @@ test("EventLoop hosted: a host setInterval keeps ticking while the loop is busy 
   assertGreaterOrEqual(ticks, 5);
 });
 
+test("EventLoop hosted: waits under 0.2 ms never fire early and leave the host its turns", async () => {
+  using loop = new EventLoop({ mode: "hosted" });
+  let ticks = 0;
+  const interval = setInterval(() => ticks++, 1);
+  // Timers 0.05 ms apart for 30 ms: every wait is short enough to be
+  // spent in host macrotasks rather than a park.
+  const end = loop.time() + 30;
+  let early = 0;
+  let fired = 0;
+  const next = () => {
+    const due = loop.time() + 0.05;
+    loop.callLater(0.05, () => {
+      fired++;
+      if (loop.time() < due) early++;
+      if (loop.time() < end) next();
+    });
+  };
+  next();
+  await loop.run();
+  clearInterval(interval);
+  assertEquals(early, 0);
+  assert(fired > 10, `only ${fired} timers fired`);
+  assertGreaterOrEqual(ticks, 5);
+});
+
 for (const mode of ["hosted", "exclusive"] as const) {
   test(`EventLoop ${mode}: a chain of 1000 awaited promises started in a callback completes`, async () => {
     using loop = new EventLoop({ mode });

@@ -13,6 +13,69 @@ test("EventLoop.callSoon() runs callbacks FIFO with their args", async () => {
   assertEquals(seen, [[1, "x"], "second"]);
 });
 
+test("EventLoop.callSoon(), callLater() and callAt() pass 0 to 5 args, as given", async () => {
+  using loop = new EventLoop();
+  const seen: unknown[][] = [];
+  const record = (...args: unknown[]) => void seen.push(args);
+  const lists = [[], [1], [1, "b"], [1, "b", null], [1, "b", null, undefined], [1, 2, 3, 4, 5]];
+  for (const args of lists) loop.callSoon(record, ...args);
+  for (const args of lists) loop.callLater(0, record, ...args);
+  for (const args of lists) loop.callLater(1, record, ...args);
+  const at = loop.time() + 2;
+  for (const args of lists) loop.callAt(at, record, ...args);
+  await loop.run();
+  // arguments.length is kept: a trailing undefined still counts.
+  assertEquals(seen, [...lists, ...lists, ...lists, ...lists]);
+  assertEquals(
+    seen.map((a) => a.length),
+    [...lists, ...lists, ...lists, ...lists].map((a) => a.length),
+  );
+});
+
+test("EventLoop: cancelling the earliest timer, the next fires at its own time, never early", async () => {
+  using loop = new EventLoop();
+  const start = loop.time();
+  const fired: string[] = [];
+  let lateAt = 0;
+  const early = loop.callLater(2, () => fired.push("early"));
+  loop.callLater(20, () => {
+    fired.push("late");
+    lateAt = loop.time();
+  });
+  loop.callLater(1, () => early.cancel());
+  await loop.run();
+  assertEquals(fired, ["late"]);
+  assert(lateAt - start >= 20, `fired after ${lateAt - start} ms`);
+});
+
+test("EventLoop: timers at one deadline fire in scheduling order after half are cancelled", async () => {
+  using loop = new EventLoop();
+  const when = loop.time() + 3;
+  const handlers = [];
+  const fired: number[] = [];
+  for (let i = 0; i < 500; i++) handlers.push(loop.callAt(when, () => fired.push(i)));
+  // More than half dead: the heap is rebuilt before they fire.
+  for (let i = 0; i < 500; i += 3) handlers[i].cancel();
+  for (let i = 1; i < 500; i += 3) handlers[i].cancel();
+  await loop.run();
+  assertEquals(fired, Array.from({ length: 500 }, (_, i) => i).filter((i) => i % 3 === 2));
+});
+
+test("EventLoop: a thread's next loop, after one destroyed with timers pending, runs its own in order", async () => {
+  const first = new EventLoop();
+  for (let i = 0; i < 100; i++) first.callLater(1000 + i, () => {});
+  first.callSoon(() => {});
+  first.destroy();
+  using loop = new EventLoop();
+  const fired: number[] = [];
+  const base = loop.time();
+  for (let i = 0; i < 3000; i++) loop.callAt(base + (i % 7), () => fired.push(i));
+  await loop.run();
+  const expected = Array.from({ length: 3000 }, (_, i) => i)
+    .sort((a, b) => (a % 7) - (b % 7) || a - b);
+  assertEquals(fired, expected);
+});
+
 test("EventLoop.callSoon() defers callbacks added during an iteration to the next", async () => {
   using loop = new EventLoop();
   const order: string[] = [];

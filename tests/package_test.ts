@@ -24,7 +24,7 @@ test("the library's modules await nothing at the top level but ffi/url_package.t
   // Node's require() refuses a module graph with a top-level await
   // (ERR_REQUIRE_ASYNC_MODULE); the npm package ships url_package.js
   // without its await (scripts/package.mjs).
-  const files = ["mod.ts", ...["ffi", "src"].flatMap((dir) => tsFiles(dir))];
+  const files = ["mod.ts", "serial.ts", ...["ffi", "src"].flatMap((dir) => tsFiles(dir))];
   // A top-level statement starts in column 0 (deno fmt), a comment does not.
   const awaiting = files.filter((f) =>
     read(f).split("\n").some((line) => /^(?![\s/*]).*\bawait\b/.test(line))

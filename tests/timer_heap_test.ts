@@ -55,3 +55,18 @@ test("TimerHeap compacts when cancelled timers outnumber live ones", () => {
     lastSeq = t.seq;
   }
 });
+
+test("TimerHeap.clear() drops every timer and the heap works again after it", () => {
+  const heap = new TimerHeap();
+  const make = (when: number, seq: number) =>
+    new TimerHandler(when, seq, () => {}, [], () => heap.noteCancelled());
+  for (let i = 0; i < 300; i++) heap.push(make(300 - i, i));
+  heap.clear();
+  assertEquals([heap.live, heap.all().length, heap.pop()], [0, 0, undefined]);
+  // Refilled past its first capacity, it still pops in (when, seq) order.
+  for (let i = 0; i < 200; i++) heap.push(make(i % 5, 1000 + i));
+  const got: number[] = [];
+  for (let t = heap.pop(); t !== undefined; t = heap.pop()) got.push(t.when * 10_000 + t.seq);
+  assertEquals(got, [...got].sort((a, b) => a - b));
+  assertEquals(got.length, 200);
+});

@@ -49,7 +49,7 @@ function uid(): number {
 
 /**
  * Groups records by kind, in the order kinds first appear, each name once:
- * "CREATE a0 a1, MODIFY a0 a1 (4 records)".
+ * "create a0 a1, modify a0 a1 (4 records)".
  */
 function byKind(items: { kind: string; name: string }[]): string {
   const groups = new Map<string, string[]>();
@@ -64,7 +64,7 @@ function byKind(items: { kind: string; name: string }[]): string {
 const serial: Step = {
   name: "serial",
   title: 'a "serial device" on a pty answers commands',
-  unavailable: () => Promise.resolve(linuxOnly("the pty set-up (libc.so.6)")),
+  unavailable: () => Promise.resolve(linuxOnly("the hang-up it checks (a master reads EIO)")),
   async run({ mode, say }) {
     const { runSerial } = await import("../examples/serial_pty.ts");
     const r = await runSerial(2000, { mode, log: say });
@@ -78,15 +78,21 @@ const inotify: Step = {
   title: "an inotify watch reports files created, renamed and removed",
   unavailable: () => Promise.resolve(linuxOnly("inotify")),
   async run({ mode, say }) {
-    const { kind, runInotify } = await import("../examples/inotify.ts");
+    const { runInotify } = await import("../examples/inotify.ts");
     const r = await runInotify(3, {
       mode,
-      onWatch: (dir) => say(`watching ${dir}`),
-      onRead: (records) =>
-        say(byKind(records.map((record) => ({ kind: kind(record.mask), name: record.name })))),
+      onWatch: (dir) => say(`watching ${dir} (watchPath)`),
+      onPhase: (events) =>
+        say(
+          byKind(events.map((event) =>
+            event.type === "rename"
+              ? { kind: "rename", name: `${event.from}>${event.to}` }
+              : { kind: event.kinds.join("|"), name: event.name }
+          )),
+        ),
     });
-    return `${r.records} records in ${r.reads} reads for ${r.files} files, ` +
-      `${r.renames} renames paired by cookie, the watch's end (IGNORED) last`;
+    return `${r.events} events (${r.records} records) for ${r.files} files, ` +
+      `${r.renames} renames paired by cookie, the watch's end (ignored) last`;
   },
 };
 

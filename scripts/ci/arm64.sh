@@ -37,9 +37,13 @@ for runtime in "deno:$work/deno/deno run --allow-ffi main.ts" "bun:$work/bun/bin
   name="${runtime%%:*}"
   # shellcheck disable=SC2086
   out="$(cd "$app" && NO_COLOR=1 qemu-aarch64 -L "$sysroot" ${runtime#*:} 2>&1)" || true
+  # The pty (evloop/serial: el_tty_* ioctls through qemu's translation)
+  # and the inotify entry point too.
   if grep -q "timer on time, read hello" <<<"$out" &&
+    grep -q "serial ping at 115200 baud" <<<"$out" &&
+    grep -q "inotify kinds movedFrom,movedTo" <<<"$out" &&
     grep -q "@evloop/linux-arm64-gnu/libevloop.so" <<<"$out"; then
-    echo "ok $name for arm64 under qemu-aarch64 ran the program on @evloop/linux-arm64-gnu"
+    echo "ok $name for arm64 under qemu-aarch64 ran the program on @evloop/linux-arm64-gnu (pipe, timer, pty at 115200 baud, inotify)"
   else
     echo "$out"
     echo "FAIL $name for arm64 under qemu-aarch64"

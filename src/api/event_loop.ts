@@ -7,7 +7,14 @@
 import { ExceptionSink, type FdWatch, type LoopCore } from "../core/loop_core.ts";
 import type { Mode } from "../core/drivers.ts";
 import { alreadyWatched, removalError, watchError } from "../sys/errors.ts";
-import { type Callback, checkCallback, Handler, retire } from "../core/handler.ts";
+import {
+  argsFrom,
+  type Callback,
+  checkCallback,
+  Handler,
+  NO_ARGS,
+  retire,
+} from "../core/handler.ts";
 import type { Poller } from "../core/poller.ts";
 import { IOEvents } from "../core/io_events.ts";
 import { SignalCallback, SignalRegistry } from "../signals/registry.ts";
@@ -239,13 +246,12 @@ export class EventLoop extends LoopSurface {
    * @returns The Handler that cancels it.
    * @throws {TypeError} If callback is not a function (or is a Handler).
    */
-  callSoon<A extends unknown[]>(
-    callback: (...args: A) => unknown,
-    ...args: A
-  ): Handler {
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handler;
+  callSoon(callback: Callback): Handler {
     this.checkOpen("Cannot schedule a callback");
     checkCallback(callback, "Cannot schedule a callback");
-    const handler = new Handler(callback as Callback, args);
+    // No rest parameter: see argsFrom.
+    const handler = new Handler(callback, arguments.length > 1 ? argsFrom(arguments, 1) : NO_ARGS);
     this.#core.enqueue(handler);
     return handler;
   }
@@ -299,18 +305,20 @@ export class EventLoop extends LoopSurface {
     delayMs: number,
     callback: (...args: A) => unknown,
     ...args: A
-  ): Handler {
+  ): Handler;
+  callLater(delayMs: number, callback: Callback): Handler {
     const action = "Cannot schedule a timer";
     this.checkOpen(action);
     checkFinite(delayMs, "the delay", action);
     checkCallback(callback, action);
-    if (delayMs <= 0) return this.callSoon(callback, ...args);
+    const args = arguments.length > 2 ? argsFrom(arguments, 2) : NO_ARGS;
+    if (delayMs <= 0) {
+      const handler = new Handler(callback, args);
+      this.#core.enqueue(handler);
+      return handler;
+    }
     // The clock is read now: a time cached by the iteration would be old.
-    return this.#core.schedule(
-      this.#core.now() + delayMs,
-      callback as Callback,
-      args,
-    );
+    return this.#core.schedule(this.#core.now() + delayMs, callback, args);
   }
 
   /**
@@ -338,7 +346,8 @@ export class EventLoop extends LoopSurface {
     whenMs: number,
     callback: (...args: A) => unknown,
     ...args: A
-  ): Handler {
+  ): Handler;
+  callAt(whenMs: number, callback: Callback): Handler {
     const action = "Cannot schedule a timer";
     this.checkOpen(action);
     checkFinite(whenMs, "the time", action);
@@ -346,7 +355,11 @@ export class EventLoop extends LoopSurface {
     // Never a shortcut to callSoon for a past time: a timer at the same
     // time scheduled earlier, while that time was still ahead, would run
     // after it (asyncio's call_at also always goes through the heap).
-    return this.#core.schedule(whenMs, callback as Callback, args);
+    return this.#core.schedule(
+      whenMs,
+      callback,
+      arguments.length > 2 ? argsFrom(arguments, 2) : NO_ARGS,
+    );
   }
 
   /**

@@ -6,7 +6,8 @@
  *   Deno's blocking pool, on the shim's waiter thread (Bun), in libuv's own
  *   loop (Node; docs/design.md, "How each runtime waits");
  *   busy, it polls with timeout 0 and gives the host a macrotask turn at
- *   least every millisecond, microtask turns in between.
+ *   least every millisecond, microtask turns in between; a wait under
+ *   SPIN_MS is spent in host macrotasks rather than a park.
  * - `"exclusive"`: the loop owns the thread and blocks in the kernel when
  *   idle; just before blocking it lets pending promise chains settle.
  *
@@ -35,6 +36,8 @@ export interface Driven {
   runReady(): void;
   /** The loop's monotonic clock, in ms. */
   now(): number;
+  /** Whether the clock is real (a virtual one moves only when the loop waits). */
+  readonly realTime: boolean;
 }
 
 /** How a loop shares the thread with the host runtime. */
@@ -50,6 +53,14 @@ function macrotask(): Promise<void> {
 
 /** Milliseconds a busy hosted loop may keep the host waiting. */
 const HOST_TURN_MS = 1;
+
+/**
+ * Waits shorter than this (ms) a hosted loop spends in host macrotasks,
+ * looking again after each, instead of parking: a park ends on another
+ * thread and reaches the loop through the host's event loop, 50-90 µs at
+ * the median, where a macrotask takes a few (bench: lateness, hosted).
+ */
+const SPIN_MS = 0.2;
 
 /**
  * Runs `core` until it is stopping, or (unless `forever`) until nothing
@@ -73,7 +84,10 @@ export async function drive(
     // Always look without blocking first: it costs one syscall when idle
     // and saves a park (or a settle) whenever something is already ready.
     if (core.poll(0) === 0 && timeout !== 0) {
-      if (mode === "hosted") {
+      if (mode === "hosted" && timeout > 0 && timeout < SPIN_MS && core.realTime) {
+        await macrotask();
+        if (core.closed) return;
+      } else if (mode === "hosted") {
         // The host's turn first: promise chains still settling (a stream's
         // reader, a writer) often make the very event a park would wait
         // for, and a park costs a round trip through another thread.

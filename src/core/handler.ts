@@ -9,7 +9,20 @@ import { describe } from "../sys/validate.ts";
 // deno-lint-ignore no-explicit-any
 export type Callback = (...args: any[]) => unknown;
 
-const NO_ARGS: unknown[] = [];
+/** The arguments of a callback that takes none (shared, never written). */
+export const NO_ARGS: unknown[] = [];
+
+/**
+ * The arguments from index `from` of a scheduling call (`arguments`): the
+ * scheduling methods read `arguments.length` instead of taking a rest
+ * parameter, so a call without arguments for its callback (most of them)
+ * allocates no array at all. Call it only when there are some.
+ */
+export function argsFrom(list: IArguments, from: number): unknown[] {
+  const args = new Array<unknown>(list.length - from);
+  for (let i = from; i < list.length; i++) args[i - from] = list[i];
+  return args;
+}
 /** A cancelled handler's arguments: its mark, and the old ones let go. */
 const CANCELLED: unknown[] = [];
 
@@ -138,12 +151,10 @@ export function callbackName(fn: Callback): string {
  * @param action What failed, for the message: "Cannot schedule a timer".
  */
 export function checkCallback(callback: unknown, action: string): asserts callback is Callback {
+  // A Handler is an object, never a function: the common case pays one typeof.
+  if (typeof callback === "function") return;
   if (callback instanceof Handler) {
     throw new TypeError(`${action}: the callback is a Handler, pass a function instead`);
   }
-  if (typeof callback !== "function") {
-    throw new TypeError(
-      `${action}: the callback must be a function, got ${describe(callback)}`,
-    );
-  }
+  throw new TypeError(`${action}: the callback must be a function, got ${describe(callback)}`);
 }

@@ -80,7 +80,12 @@ function mayBeSkipped(step: string): RegExp | null {
 /** What each step's block must show when it ran. */
 const SHOWS: Record<string, RegExp[]> = {
   serial: [/pty \/dev\/pts\/\d+ opened/, /client read EIO/, /ok in [\d.]+ ms: 2000\/2000 answers/],
-  inotify: [/CREATE a0000 a0001 a0002/, /DELETE b0000 b0001 b0002/, /DELETE_SELF, IGNORED/],
+  inotify: [
+    /create a0000 a0001 a0002/,
+    /rename a0000>b0000 a0001>b0001 a0002>b0002/,
+    /delete b0000 b0001 b0002/,
+    /deleteSelf, ignored/,
+  ],
   pri: [/cgroup\.freeze <- 1: cgroup\.events now says "populated 1 frozen 1"/, /4 changes/],
   signal: [
     /SIGUSR2 arrived \(loop\.signals\): si_pid \d+, si_uid \d+/,
