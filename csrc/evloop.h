@@ -237,7 +237,14 @@ int32_t el_poller_wait(int32_t id, int32_t *out, int32_t max,
 /* Writes two connected fds into out[0], out[1] (pipe: read end first). */
 int32_t el_fd_pipe(int32_t *out);
 int32_t el_fd_socketpair(int32_t *out);
-/* read(2)/write(2): bytes moved, 0 at end of file, or -errno (-EAGAIN). */
+/* read(2)/write(2): bytes moved, 0 at end of file, or -errno (-EAGAIN).
+ * el_fd_write sends on a socket with MSG_NOSIGNAL (a gone peer is EPIPE,
+ * no SIGPIPE) and writes anything else with one write(2): it learns that
+ * an fd is not a socket from el_fd_pipe or its first ENOTSOCK, and
+ * forgets it when el_fd_close, el_fd_dup or a socket maker hands the
+ * number out again. A number closed by other means and reused for a
+ * socket is written with write(2) until then: the same bytes, but a gone
+ * peer also raises SIGPIPE (ignored by Deno, Bun and Node). */
 int32_t el_fd_read(int32_t fd, uint8_t *buf, int32_t len);
 int32_t el_fd_write(int32_t fd, const uint8_t *buf, int32_t len);
 /* Removes fd from every open loop's poller, then closes it. -EBUSY if fd
