@@ -20,6 +20,36 @@ if (!hasLibrary("libcurl.so.4")) {
     assertStringIncludes(r.stdout, "\nok\n");
   });
 
+  test("CurlMulti leaves no socket watched once a batch is done: run() returns", async () => {
+    const { CurlMulti, CURLE, serve } = await import("../examples/curl_multi.ts");
+    const { EventLoop } = await import("../mod.ts");
+    const server = await serve();
+    const loop = new EventLoop();
+    const multi = new CurlMulti(loop);
+    try {
+      const url = `http://127.0.0.1:${server.port}/body/5`;
+      // Kept-alive sockets stay watched between transfers inside a batch
+      // (curl drops and re-adds each); none may outlive the batch.
+      {
+        const fetched = multi.fetchAll(Array.from({ length: 30 }, () => ({ url })), 6);
+        let stuck: number | undefined;
+        const ran = await Promise.race([
+          loop.run().then(() => "returned"),
+          new Promise<string>((r) => stuck = setTimeout(() => r("still running"), 3_000)),
+        ]);
+        clearTimeout(stuck);
+        if (ran !== "returned") loop.stop();
+        assertEquals(ran, "returned");
+        for (const o of await fetched) assertEquals([o.code, o.bytes], [CURLE.OK, 5 * 7919]);
+      }
+    } finally {
+      multi.close();
+      loop.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test("CurlMulti keeps its connections between batches and reuses encoded URLs", async () => {
     const { CurlMulti, CURLE, serve } = await import("../examples/curl_multi.ts");
     const { EventLoop } = await import("../mod.ts");
