@@ -32,7 +32,7 @@ if (!hasLibrary("libcurl.so.4")) {
       // (curl drops and re-adds each); none may outlive the batch.
       {
         const fetched = multi.fetchAll(Array.from({ length: 30 }, () => ({ url })), 6);
-        let stuck: number | undefined;
+        let stuck: ReturnType<typeof setTimeout> | undefined;
         const ran = await Promise.race([
           loop.run().then(() => "returned"),
           new Promise<string>((r) => stuck = setTimeout(() => r("still running"), 3_000)),
