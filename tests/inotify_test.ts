@@ -609,14 +609,17 @@ test("watchPath() on a directory it may not read: EACCES naming the path, no fd 
   chmodSync(dir, 0o755);
   try {
     // Root reads everything: as root, the watch is made by a child that
-    // runs as nobody (setpriv), the way a user's process would meet it.
+    // is still root but without the capabilities that override file
+    // permissions (setpriv), so it meets the directory's mode 000 as a
+    // user's process would. (Not as nobody: the clone itself may sit in a
+    // directory only root can read, such as mktemp -d's.)
     const root = process.getuid?.() === 0;
+    const dropped = "-dac_override,-dac_read_search";
     const got = root
-      ? watchInChild(locked, { HOME: tmpdir() }, [
+      ? watchInChild(locked, {}, [
         "setpriv",
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
+        `--inh-caps=${dropped}`,
+        `--bounding-set=${dropped}`,
       ])
       : (() => {
         const loop = new EventLoop();
