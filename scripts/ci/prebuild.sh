@@ -19,7 +19,9 @@ npm run prebuild
 echo "=== sock_fcntl.c (the macOS socket path) on Linux ==="
 cmake -S . -B build-fcntl -DCMAKE_BUILD_TYPE=Release -DEVLOOP_SOCK=fcntl \
   -DEVLOOP_BENCH=OFF >/dev/null
-cmake --build build-fcntl --target evloop --parallel 2 >/dev/null
+# fd_test.ts also runs tests/c/edge_write.c (el_fd_write on this socket
+# path): build it beside the library.
+cmake --build build-fcntl --target evloop evloop_test_edge_write --parallel 2 >/dev/null
 tests="tests/fd_test.ts tests/event_loop_io_test.ts tests/ioloop_test.ts"
 EVLOOP_LIB="$root/build-fcntl/libevloop.so" node_modules/.bin/deno test -A --no-check $tests
 # shellcheck disable=SC2086
