@@ -1,13 +1,16 @@
 /* What the native tests share: CHECK records a failed check and goes on
- * (from any thread: the count is atomic), and open_fds counts this
- * process's open fds for the leak checks. A header, not a test program:
- * CMake builds only the .c files here. */
+ * (from any thread: the count is atomic), open_fds counts this process's
+ * open fds for the leak checks, and events_of reads what a poller reports
+ * for one fd. A header, not a test program: CMake builds only the .c files
+ * here. */
 #ifndef EVLOOP_TEST_CHECK_H
 #define EVLOOP_TEST_CHECK_H
 
 #include <dirent.h>
 #include <stdatomic.h>
 #include <stdio.h>
+
+#include "../../csrc/evloop.h"
 
 static atomic_int failures;
 
@@ -30,6 +33,17 @@ static inline int open_fds(void) {
     n++;
   closedir(d);
   return n;
+}
+
+/* The events el_poller_wait reports for fd right now (0: none). */
+static inline int32_t events_of(int32_t id, int32_t fd) {
+  int32_t out[2 * 64], n, i, got = 0;
+  n = el_poller_wait(id, out, 64, 0);
+  CHECK(n >= 0);
+  for (i = 0; i < n; i++)
+    if (out[2 * i] == fd)
+      got |= out[2 * i + 1];
+  return got;
 }
 
 #endif

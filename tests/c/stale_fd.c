@@ -18,17 +18,6 @@
 #include "../../csrc/evloop.h"
 #include "check.h"
 
-/* The events el_poller_wait reports for fd right now (0: none). */
-static int32_t events_of(int32_t id, int32_t fd) {
-  int32_t out[2 * 64], n, i, got = 0;
-  n = el_poller_wait(id, out, 64, 0);
-  CHECK(n >= 0);
-  for (i = 0; i < n; i++)
-    if (out[2 * i] == fd)
-      got |= out[2 * i + 1];
-  return got;
-}
-
 /* Makes `target` name a new pipe's read end; returns the write end. */
 static int reuse(int target) {
   int32_t p[2];
