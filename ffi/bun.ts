@@ -17,10 +17,7 @@ import {
   toBigInt,
   toNumber,
 } from "./foreign.ts";
-import { constants } from "node:os";
-
-/** The signal names Node's API (and so Bun's `process.on`) knows. */
-const osSignals: Record<string, number> = constants.signals;
+import { holdProcessSignal } from "./process_signal.ts";
 
 interface BunFfi {
   dlopen(
@@ -298,16 +295,6 @@ export function bunBinding(): Binding {
     envReadable: () => true,
     // Bun looks at once; a signal left without listeners meets SIG_DFL.
     signalSettleMs: 0,
-    holdSignal(name: string, listener: () => void): (() => void) | undefined {
-      // Bun installs its handler when a signal gets its first `process.on`
-      // listener, over whatever is there and without chaining to it, and
-      // sets the default action when the last one goes. This listener
-      // makes the first one now, under evloop's handler. Bun delivers
-      // process signals to the main thread only: a Worker has nothing to
-      // hold.
-      if (!isMainThread || !(name in osSignals)) return undefined;
-      proc.on(name, listener);
-      return () => proc.off(name, listener);
-    },
+    holdSignal: (name, listener) => holdProcessSignal(proc, isMainThread, name, listener),
   };
 }

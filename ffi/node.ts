@@ -19,11 +19,8 @@ import {
   toNumber,
 } from "./foreign.ts";
 import { forget, park } from "./node_park.ts";
-import { constants } from "node:os";
 import { isMainThread } from "node:worker_threads";
-
-/** The signal names Node's `process.on` knows. */
-const osSignals: Record<string, number> = constants.signals;
+import { holdProcessSignal } from "./process_signal.ts";
 
 /** A node:ffi signature: its keys are `arguments` and `return` (Deno's
  * `parameters` and `result` are ignored without a word: a function of no
@@ -321,18 +318,9 @@ export function nodeBinding(): Binding {
     // libuv's handler only writes to a pipe; a listener removed before
     // Node read it sees nothing, and nothing is raised again.
     signalSettleMs: 0,
-    holdSignal(name: string, listener: () => void): (() => void) | undefined {
-      // Node's handler for a signal is libuv's, installed at the signal's
-      // first process.on listener over whatever is there (without chaining
-      // to it), and replaced by the default action when the last listener
-      // goes; at startup Node has one-shot handlers of its own for SIGINT
-      // and SIGTERM (they restore the terminal and raise the signal again).
-      // This listener makes libuv's handler go in now, under evloop's.
-      // Node delivers process signals to the main thread only: a Worker
-      // has nothing to hold.
-      if (!isMainThread || !(name in osSignals)) return undefined;
-      proc.on(name, listener);
-      return () => proc.off(name, listener);
-    },
+    // Node's handler for a signal is libuv's; at startup Node also has
+    // one-shot handlers of its own for SIGINT and SIGTERM (they restore the
+    // terminal and raise the signal again), which the hold replaces.
+    holdSignal: (name, listener) => holdProcessSignal(proc, isMainThread, name, listener),
   };
 }
