@@ -134,22 +134,9 @@ const TYPES = new Set<string>([
 ]);
 
 /** Types a JavaScript number passes to unchanged (a Bun pointer is one). */
-const TAKES_NUMBER = new Set<string>([
-  "i8",
-  "u8",
-  "i16",
-  "u16",
-  "i32",
-  "u32",
-  "i64",
-  "u64",
-  "isize",
-  "usize",
-  "f32",
-  "f64",
-  "pointer",
-  "function",
-]);
+const TAKES_NUMBER = new Set<string>(
+  [...TYPES].filter((type) => !["bool", "buffer", "cstring", "void"].includes(type)),
+);
 
 const foreign = binding.foreign;
 const encoder = new TextEncoder();
