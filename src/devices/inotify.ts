@@ -16,7 +16,7 @@ import { deviceLoop, holdDeviceLoop } from "./device_loop.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 import * as fdio from "../sys/fd.ts";
 import { describe } from "../sys/validate.ts";
-import { onAbort, signalOf } from "../async/abort.ts";
+import { eitherSignal, onAbort, signalOf } from "../async/abort.ts";
 import {
   type InotifyEvent,
   InotifyMask,
@@ -237,22 +237,18 @@ class PathWatch implements InotifyWatch {
       const timeout = head === undefined
         ? undefined
         : this.#loop.abortAfter(Math.max(0, head.deadline - performance.now()));
-      // Either ends the wait. Not AbortSignal.any: its link to the
-      // long-lived #wake is not removed when the wait ends in every runtime.
-      const either = timeout === undefined ? undefined : new AbortController();
-      const off = either === undefined ? [] : [
-        onAbort(this.#wake.signal, () => either.abort()),
-        onAbort(timeout, () => either.abort()),
-      ];
+      // Either ends the wait (eitherSignal: a link to the long-lived #wake
+      // that goes when the wait ends).
+      const either = eitherSignal(this.#wake.signal, timeout);
       try {
-        await this.#loop.readable(this.#fd, { signal: either?.signal ?? this.#wake.signal });
+        await this.#loop.readable(this.#fd, { signal: either.signal });
       } catch (error) {
         if (this.#closed) continue; // closed while waiting
         if (timeout?.aborted) continue; // the window passed
         this.#close(undefined);
         throw error;
       } finally {
-        for (const unsubscribe of off) unsubscribe();
+        either.unlink();
       }
     }
   }

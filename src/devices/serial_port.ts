@@ -7,6 +7,7 @@
  * @module
  */
 import type { LoopSurface } from "../api/loop_surface.ts";
+import { eitherSignal, onAbort, signalOf } from "../async/abort.ts";
 import { Errno, SystemError } from "../sys/errors.ts";
 import * as fdio from "../sys/fd.ts";
 import { describe } from "../sys/validate.ts";
@@ -371,24 +372,27 @@ export class SerialPort implements AsyncDisposable {
    */
   async drain(options: DrainOptions = {}): Promise<void> {
     const action = `Cannot drain serial port ${this.path}`;
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`${action}: the options must be an object, got ${describe(options)}`);
-    }
+    const user = signalOf(options, action);
     this.#checkOpen(action);
-    const user = options.signal;
-    const signal = user === undefined
-      ? this.#closing.signal
-      : AbortSignal.any([this.#closing.signal, user]);
+    const { signal, unlink } = eitherSignal(this.#closing.signal, user);
+    try {
+      await this.#drain(action, signal);
+    } finally {
+      unlink();
+    }
+  }
+
+  /** drain() once its options are checked: ends on an abort of `signal`. */
+  async #drain(action: string, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
     const writes = this.#writes;
-    let onAbort = () => {};
+    let off = () => {};
     await new Promise<void>((resolve, reject) => {
-      onAbort = () => reject(signal.reason);
+      off = onAbort(signal, reject);
       writes.then(() => resolve(), () => resolve());
-      signal.addEventListener("abort", onAbort, { once: true });
     }).catch((error) => {
       throw this.#closing.signal.aborted ? this.#canceled(action) : error;
-    }).finally(() => signal.removeEventListener("abort", onAbort)); // one per drain would pile up
+    }).finally(() => off()); // one listener per drain would pile up
     let pause = DRAIN_FIRST_MS;
     for (;;) {
       if (!this.#open) throw this.#canceled(action);
@@ -465,11 +469,12 @@ export class SerialPort implements AsyncDisposable {
       }
       if (n === 0) throw this.#hungUp(action); // a hung-up terminal reads end of file
       if (n !== null) return n;
-      await this.#wait(
-        "readable",
-        action,
-        signal === undefined ? undefined : AbortSignal.any([this.#closing.signal, signal]),
-      );
+      const either = eitherSignal(this.#closing.signal, signal);
+      try {
+        await this.#wait("readable", action, either.signal);
+      } finally {
+        either.unlink();
+      }
     }
   }
 
